@@ -1,0 +1,291 @@
+"""The organisation as plain typed objects: units, employees, tasks, numbers, mailings.
+
+This is the snapshot the rules answer from. It is built by the organisation file
+parser (`omstilling.orgfile`) and by the store (`omstilling.store`), and never
+does I/O itself. Each entity keeps only its *own* values as written in the file;
+inherited values (hours, sensitivity, main number) are computed by `Organisation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+UnitKind = Literal["directorate", "department", "team", "staff", "institution"]
+UNIT_KINDS: tuple[UnitKind, ...] = ("directorate", "department", "team", "staff", "institution")
+
+Role = Literal["caseworker", "leader", "director", "secretary", "staff"]
+ROLES: tuple[Role, ...] = ("caseworker", "leader", "director", "secretary", "staff")
+
+DistributionBy = Literal["birth_day", "surname", "postcode"]
+DISTRIBUTION_KINDS: tuple[DistributionBy, ...] = ("birth_day", "surname", "postcode")
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A phone number in E.164 ("+4589153000") with an optional label."""
+
+    e164: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """Own hours of a unit as written; None means inherited."""
+
+    opening: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionTarget:
+    """Exactly one of employee / unit (a team) is set."""
+
+    employee: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionRule:
+    match: str
+    target: DistributionTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    by: DistributionBy
+    rules: tuple[DistributionRule, ...]
+    default: DistributionTarget | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferTo:
+    name: str
+    number: str  # E.164
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    unit: str
+    name: str
+    keywords: tuple[str, ...] = ()
+    kle: str | None = None
+    handled_by_switchboard: bool = False
+    answer: str = ""
+    refer_to: ReferTo | None = None
+    distribution: Distribution | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    id: str
+    unit: str
+    name: str
+    title: str = ""
+    role: Role = "caseworker"
+    phone: str | None = None  # E.164
+    public: bool = True
+    extension: str | None = None
+    mobile: str | None = None  # E.164, internal only
+    email: str | None = None
+    login: str | None = None
+    external_id: str | None = None
+    works: str | None = None
+    tasks: tuple[str, ...] = ()
+    main_tasks: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretaryRule:
+    employee: str
+    when: str = ""
+    roles: tuple[Role, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOnlyTo:
+    """Exactly one of employee / number (E.164) is set."""
+
+    employee: str | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    name: str
+    kind: UnitKind
+    parent: str | None = None
+    description: str = ""
+    address: str = ""
+    hours: Hours = field(default_factory=Hours)
+    numbers: tuple[Number, ...] = ()
+    sensitive: bool = False  # own flag; see Organisation.is_sensitive for the inherited value
+    transfer_only_to: TransferOnlyTo | None = None
+    secretary: SecretaryRule | None = None
+    owner: str | None = None
+    reviewed: date | None = None
+    queues: tuple[str, ...] = ()
+    external_id: str | None = None
+    tasks: tuple[str, ...] = ()  # ids, in file order
+    employees: tuple[str, ...] = ()  # ids, in file order
+
+
+@dataclass(frozen=True, slots=True)
+class Mailing:
+    id: str
+    unit: str
+    title: str
+    sent: date
+    calls_expected_until: date
+    expected_calls: int | None = None
+    tasks: tuple[str, ...] = ()
+    answer: str = ""
+    staffed: bool = False
+
+    def active_on(self, day: date) -> bool:
+        """Active from `sent` through `calls_expected_until`, both included (local dates)."""
+        return self.sent <= day <= self.calls_expected_until
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityHours:
+    official: str
+    opening: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    name: str
+    hours: MunicipalityHours
+    timezone: str = "Europe/Copenhagen"
+    country: str = "DK"
+    main_number: str | None = None  # E.164
+    website: str | None = None
+    switchboard: str | None = None  # unit id
+    closed: str | None = None
+
+
+def with_closed(expression: str, closed: str | None) -> str:
+    """Append the municipality's `closed` rules to an hours expression."""
+    if not closed:
+        return expression
+    return f"{expression}; {closed}"
+
+
+class Organisation:
+    """An immutable snapshot of the whole organisation with lookups and inheritance."""
+
+    def __init__(
+        self,
+        municipality: Municipality,
+        units: list[Unit],
+        employees: list[Employee],
+        tasks: list[Task],
+        mailings: list[Mailing],
+        revision: int | None = None,
+    ) -> None:
+        self.municipality = municipality
+        self.revision = revision
+        self.units: dict[str, Unit] = {u.id: u for u in units}
+        self.employees: dict[str, Employee] = {e.id: e for e in employees}
+        self.tasks: dict[str, Task] = {t.id: t for t in tasks}
+        self.mailings: dict[str, Mailing] = {m.id: m for m in mailings}
+        self._children: dict[str | None, list[str]] = {}
+        for u in units:
+            self._children.setdefault(u.parent, []).append(u.id)
+        self._sensitive: dict[str, bool] = {}
+        self._by_login: dict[str, str] = {
+            e.login.casefold(): e.id for e in employees if e.login
+        }
+
+    # --- tree -----------------------------------------------------------------
+
+    def children(self, unit_id: str | None) -> list[Unit]:
+        """Direct children in file order (`None` gives the top-level units)."""
+        return [self.units[c] for c in self._children.get(unit_id, [])]
+
+    def ancestors(self, unit_id: str) -> Iterator[Unit]:
+        """The unit itself, then its parent, up to the top."""
+        seen: set[str] = set()
+        current: str | None = unit_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            unit = self.units[current]
+            yield unit
+            current = unit.parent
+
+    def descendants(self, unit_id: str) -> Iterator[Unit]:
+        """Every unit below `unit_id` (not itself), depth first in file order."""
+        stack = list(reversed(self._children.get(unit_id, [])))
+        while stack:
+            uid = stack.pop()
+            yield self.units[uid]
+            stack.extend(reversed(self._children.get(uid, [])))
+
+    def top_level(self) -> list[Unit]:
+        return self.children(None)
+
+    def path(self, unit_id: str) -> list[Unit]:
+        """From the top-level unit down to `unit_id`."""
+        return list(reversed(list(self.ancestors(unit_id))))
+
+    # --- inherited values -------------------------------------------------------
+
+    def opening_expression(self, unit_id: str) -> str:
+        """The unit's opening hours, inherited, with the municipality's `closed` appended."""
+        for unit in self.ancestors(unit_id):
+            if unit.hours.opening:
+                return with_closed(unit.hours.opening, self.municipality.closed)
+        return with_closed(self.municipality.hours.opening, self.municipality.closed)
+
+    def phone_expression(self, unit_id: str) -> str:
+        """The unit's phone hours, inherited, with the municipality's `closed` appended."""
+        for unit in self.ancestors(unit_id):
+            if unit.hours.phone:
+                return with_closed(unit.hours.phone, self.municipality.closed)
+        return with_closed(self.municipality.hours.phone, self.municipality.closed)
+
+    def official_expression(self) -> str:
+        return with_closed(self.municipality.hours.official, self.municipality.closed)
+
+    def is_sensitive(self, unit_id: str) -> bool:
+        """R3.8: a unit is sensitive when it or any unit above it is."""
+        cached = self._sensitive.get(unit_id)
+        if cached is None:
+            cached = any(u.sensitive for u in self.ancestors(unit_id))
+            self._sensitive[unit_id] = cached
+        return cached
+
+    def main_number(self, unit_id: str) -> Number | None:
+        """The unit's first function number, else its nearest ancestor's."""
+        for unit in self.ancestors(unit_id):
+            if unit.numbers:
+                return unit.numbers[0]
+        return None
+
+    # --- lookups ------------------------------------------------------------------
+
+    def unit_of(self, employee_id: str) -> Unit:
+        return self.units[self.employees[employee_id].unit]
+
+    def employees_of(self, unit_id: str) -> list[Employee]:
+        return [self.employees[e] for e in self.units[unit_id].employees]
+
+    def tasks_of(self, unit_id: str) -> list[Task]:
+        return [self.tasks[t] for t in self.units[unit_id].tasks]
+
+    def employee_by_login(self, login: str) -> Employee | None:
+        eid = self._by_login.get(login.casefold())
+        return self.employees[eid] if eid else None
+
+    def active_mailings(self, day: date) -> list[Mailing]:
+        return [m for m in self.mailings.values() if m.active_on(day)]
+
+    def switchboard_unit(self) -> Unit | None:
+        sb = self.municipality.switchboard
+        return self.units.get(sb) if sb else None

@@ -1,0 +1,3 @@
+from omstilling.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""The `omstilling` command: thin shells over the same functions the web app uses."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="omstilling",
+    help="omstilling: the switchboard system for Danish municipalities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    from omstilling.cli import org, serve  # noqa: F401  (registers the commands)
+
+    app()

@@ -1,0 +1,970 @@
+"""The organisation file (format `omstilling/1`): parse, validate, dump.
+
+`parse_text` turns a file into a `domain.Organisation`, collecting *every* problem
+as `path: message` before it gives up, so that a unit editor fixes a file in one
+round. `dump` writes an Organisation back in a canonical form: exporting,
+importing and exporting again gives the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from omstilling.domain import distribution as dist
+from omstilling.domain.danish import format_phone, parse_phone
+from omstilling.domain.hours import validate_expression
+from omstilling.domain.organisation import (
+    DISTRIBUTION_KINDS,
+    ROLES,
+    UNIT_KINDS,
+    Distribution,
+    DistributionRule,
+    DistributionTarget,
+    Employee,
+    Hours,
+    Mailing,
+    Municipality,
+    MunicipalityHours,
+    Number,
+    Organisation,
+    ReferTo,
+    SecretaryRule,
+    Task,
+    TransferOnlyTo,
+    Unit,
+)
+
+FORMAT = "omstilling/1"
+MAX_BYTES = 64 * 1024 * 1024
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+TOP_KEYS = {"format", "revision", "municipality", "units", "mailings"}
+MUNICIPALITY_KEYS = {
+    "name",
+    "timezone",
+    "country",
+    "main_number",
+    "website",
+    "switchboard",
+    "hours",
+    "closed",
+}
+UNIT_KEYS = {
+    "id",
+    "name",
+    "kind",
+    "parent",
+    "description",
+    "address",
+    "hours",
+    "numbers",
+    "sensitive",
+    "transfer_only_to",
+    "secretary",
+    "owner",
+    "reviewed",
+    "queues",
+    "external_id",
+    "tasks",
+    "employees",
+}
+TASK_KEYS = {
+    "id",
+    "name",
+    "keywords",
+    "kle",
+    "handled_by_switchboard",
+    "answer",
+    "refer_to",
+    "distribution",
+}
+EMPLOYEE_KEYS = {
+    "id",
+    "name",
+    "title",
+    "role",
+    "phone",
+    "public",
+    "extension",
+    "mobile",
+    "email",
+    "login",
+    "external_id",
+    "works",
+    "tasks",
+    "main_tasks",
+}
+MAILING_KEYS = {
+    "id",
+    "unit",
+    "title",
+    "sent",
+    "calls_expected_until",
+    "expected_calls",
+    "tasks",
+    "answer",
+    "staffed",
+}
+
+
+class OrgFileError(ValueError):
+    """The file is invalid; `errors` lists every problem as `path: message`."""
+
+    def __init__(self, errors: list[str], warnings: list[str] | None = None) -> None:
+        self.errors = errors
+        self.warnings = warnings or []
+        super().__init__(f"{len(errors)} error(s) in the organisation file:\n" + "\n".join(errors))
+
+
+@dataclass
+class ParseResult:
+    organisation: Organisation
+    revision: int | None
+    warnings: list[str] = field(default_factory=list)
+
+
+class _UniqueKeyLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """A safe loader that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, str | int) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@lru_cache(maxsize=4096)
+def _hours_error(expression: str) -> str | None:
+    return validate_expression(expression)
+
+
+class _Validator:
+    """Walks the parsed YAML once, building domain objects and collecting errors."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def err(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    # --- typed field readers ------------------------------------------------------
+
+    def mapping(self, value: Any, path: str, allowed: set[str]) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.err(path, f"must be a mapping, got {_kind(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                hint = _close_match(str(key), allowed)
+                self.err(
+                    f"{path}.{key}" if path else str(key),
+                    f"unknown key '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""),
+                )
+        return value
+
+    def text(
+        self,
+        m: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        default: str | None = None,
+    ) -> str | None:
+        value = m.get(key)
+        if value is None:
+            if required:
+                self.err(_join(path, key), "is required")
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.err(_join(path, key), f"must be text, got {_kind(value)}")
+            return default
+        text = str(value).strip()
+        if required and not text:
+            self.err(_join(path, key), "must not be empty")
+        return text
+
+    def flag(self, m: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
+        value = m.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.err(_join(path, key), f"must be true or false, got {value!r}")
+            return default
+        return value
+
+    def day(
+        self, m: Mapping[str, Any], key: str, path: str, *, required: bool = False
+    ) -> date | None:
+        value = m.get(key)
+        if value is None:
+            if required:
+                self.err(_join(path, key), "is required")
+            return None
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.err(_join(path, key), f"must be a date YYYY-MM-DD, got {value!r}")
+        return None
+
+    def texts(self, m: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        value = m.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.err(_join(path, key), f"must be a list, got {_kind(value)}")
+            return ()
+        out: list[str] = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, str | int):
+                self.err(f"{path}.{key}[{i}]", f"must be text, got {_kind(item)}")
+            else:
+                out.append(str(item).strip())
+        return tuple(out)
+
+    def slug(self, m: Mapping[str, Any], path: str) -> str | None:
+        value = self.text(m, "id", path, required=True)
+        if value and not SLUG.match(value):
+            self.err(_join(path, "id"), f"'{value}' is not a valid id ([a-z0-9][a-z0-9-]*)")
+            return None
+        return value
+
+    def phone(self, value: Any, path: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.err(path, f"must be a phone number, got {_kind(value)}")
+            return None
+        try:
+            return parse_phone(str(value))
+        except ValueError:
+            self.err(path, f"invalid phone number '{value}'")
+            return None
+
+    def hours(self, value: Any, path: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.err(path, f"must be an opening_hours expression, got {_kind(value)}")
+            return None
+        problem = _hours_error(value.strip())
+        if problem:
+            self.err(path, problem)
+            return None
+        return value.strip()
+
+    def items(self, value: Any, path: str) -> list[tuple[str, Any]]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.err(path, f"must be a list, got {_kind(value)}")
+            return []
+        return [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _close_match(key: str, allowed: set[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def load_yaml(text: str) -> Any:
+    """YAML to plain data; duplicate keys and syntax errors raise OrgFileError."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise OrgFileError([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        raise OrgFileError([f"{where}: invalid YAML: {exc.problem or exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise OrgFileError([f"file: invalid YAML: {exc}"]) from None
+
+
+def parse_bytes(data: bytes) -> ParseResult:
+    if len(data) > MAX_BYTES:
+        raise OrgFileError(
+            [f"file: larger than {MAX_BYTES // (1024 * 1024)} MB ({len(data) // (1024 * 1024)} MB)"]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise OrgFileError([f"file: not UTF-8 (byte {exc.start})"]) from None
+    return parse(text)
+
+
+def parse_text(text: str) -> Organisation:
+    """Parse and validate; the Organisation, or OrgFileError with every problem."""
+    return parse(text).organisation
+
+
+def parse(text: str) -> ParseResult:
+    return parse_data(load_yaml(text))
+
+
+def parse_data(data: Any) -> ParseResult:
+    v = _Validator()
+    doc = v.mapping(data, "", TOP_KEYS)
+    if doc is None:
+        raise OrgFileError(v.errors)
+    fmt = doc.get("format")
+    if fmt != FORMAT:
+        v.err(
+            "format",
+            f"must be '{FORMAT}', got {fmt!r}" if fmt is not None else f"is required ('{FORMAT}')",
+        )
+    revision = doc.get("revision")
+    if revision is not None and (
+        isinstance(revision, bool) or not isinstance(revision, int) or revision < 0
+    ):
+        v.err("revision", f"must be a whole number, got {revision!r}")
+        revision = None
+
+    municipality = _municipality(v, doc.get("municipality"))
+    units: list[Unit] = []
+    employees: list[Employee] = []
+    tasks: list[Task] = []
+    for upath, raw in v.items(doc.get("units"), "units"):
+        _unit(v, raw, upath, units, employees, tasks)
+    mailings = [
+        m
+        for mpath, raw in v.items(doc.get("mailings"), "mailings")
+        if (m := _mailing(v, raw, mpath)) is not None
+    ]
+
+    _unique(v, [(u.id, f"units[{i}]") for i, u in enumerate(units)], "unit")
+    org = Organisation(
+        municipality or _placeholder_municipality(),
+        units,
+        employees,
+        tasks,
+        mailings,
+        revision=revision,
+    )
+    _check_references(v, org, doc, mailings)
+    if v.errors:
+        raise OrgFileError(v.errors, v.warnings)
+    return ParseResult(org, revision, v.warnings)
+
+
+def _placeholder_municipality() -> Municipality:
+    return Municipality(name="", hours=MunicipalityHours("24/7", "24/7", "24/7"))
+
+
+def _municipality(v: _Validator, raw: Any) -> Municipality | None:
+    if raw is None:
+        v.err("municipality", "is required")
+        return None
+    m = v.mapping(raw, "municipality", MUNICIPALITY_KEYS)
+    if m is None:
+        return None
+    p = "municipality"
+    tz = v.text(m, "timezone", p, default="Europe/Copenhagen") or "Europe/Copenhagen"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        v.err(f"{p}.timezone", f"unknown time zone '{tz}'")
+    country = v.text(m, "country", p, default="DK") or "DK"
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        v.err(f"{p}.country", f"must be a two-letter country code such as DK, got '{country}'")
+    hours: dict[str, str] = {}
+    raw_hours = m.get("hours")
+    if raw_hours is None:
+        v.err(f"{p}.hours", "is required (official, opening, phone)")
+    else:
+        hm = v.mapping(raw_hours, f"{p}.hours", {"official", "opening", "phone"})
+        if hm is not None:
+            for key in ("official", "opening", "phone"):
+                if hm.get(key) is None:
+                    v.err(f"{p}.hours.{key}", "is required")
+                else:
+                    hours[key] = v.hours(hm.get(key), f"{p}.hours.{key}") or ""
+    closed = m.get("closed")
+    closed_text: str | None = None
+    if closed is not None:
+        if not isinstance(closed, str):
+            v.err(f"{p}.closed", f"must be an opening_hours expression, got {_kind(closed)}")
+        else:
+            closed_text = closed.strip()
+            problem = _hours_error(f"Mo-Su 00:00-24:00; {closed_text}")
+            if problem:
+                v.err(f"{p}.closed", problem)
+    return Municipality(
+        name=v.text(m, "name", p, required=True) or "",
+        hours=MunicipalityHours(
+            hours.get("official", ""), hours.get("opening", ""), hours.get("phone", "")
+        ),
+        timezone=tz,
+        country=country,
+        main_number=v.phone(m.get("main_number"), f"{p}.main_number"),
+        website=v.text(m, "website", p),
+        switchboard=v.text(m, "switchboard", p),
+        closed=closed_text,
+    )
+
+
+def _unit(
+    v: _Validator,
+    raw: Any,
+    path: str,
+    units: list[Unit],
+    employees: list[Employee],
+    tasks: list[Task],
+) -> None:
+    m = v.mapping(raw, path, UNIT_KEYS)
+    if m is None:
+        return
+    uid = v.slug(m, path) or f"?{len(units)}"
+    kind = v.text(m, "kind", path, required=True)
+    if kind and kind not in UNIT_KINDS:
+        v.err(f"{path}.kind", f"must be one of {', '.join(UNIT_KINDS)}, got '{kind}'")
+    parent = v.text(m, "parent", path)
+    own_hours = Hours()
+    if m.get("hours") is not None:
+        hm = v.mapping(m["hours"], f"{path}.hours", {"opening", "phone"})
+        if hm is not None:
+            own_hours = Hours(
+                v.hours(hm.get("opening"), f"{path}.hours.opening"),
+                v.hours(hm.get("phone"), f"{path}.hours.phone"),
+            )
+    numbers: list[Number] = []
+    for npath, nraw in v.items(m.get("numbers"), f"{path}.numbers"):
+        nm = v.mapping(nraw, npath, {"number", "label"})
+        if nm is None:
+            continue
+        if nm.get("number") is None:
+            v.err(f"{npath}.number", "is required")
+            continue
+        e164 = v.phone(nm.get("number"), f"{npath}.number")
+        if e164:
+            numbers.append(Number(e164, v.text(nm, "label", npath) or ""))
+    only_to: TransferOnlyTo | None = None
+    if m.get("transfer_only_to") is not None:
+        tp = f"{path}.transfer_only_to"
+        om = v.mapping(m["transfer_only_to"], tp, {"employee", "number"})
+        if om is not None:
+            if (om.get("employee") is None) == (om.get("number") is None):
+                v.err(tp, "must name exactly one of employee or number")
+            else:
+                only_to = TransferOnlyTo(
+                    v.text(om, "employee", tp), v.phone(om.get("number"), f"{tp}.number")
+                )
+    secretary: SecretaryRule | None = None
+    if m.get("secretary") is not None:
+        sp = f"{path}.secretary"
+        sm = v.mapping(m["secretary"], sp, {"employee", "when", "roles"})
+        if sm is not None:
+            roles = v.texts(sm, "roles", sp)
+            for i, role in enumerate(roles):
+                if role not in ROLES:
+                    v.err(f"{sp}.roles[{i}]", f"must be one of {', '.join(ROLES)}, got '{role}'")
+            secretary = SecretaryRule(
+                v.text(sm, "employee", sp, required=True) or "",
+                v.text(sm, "when", sp) or "",
+                cast("tuple[Any, ...]", roles),
+            )
+    task_ids: list[str] = []
+    for tpath, traw in v.items(m.get("tasks"), f"{path}.tasks"):
+        task = _task(v, traw, tpath, uid)
+        if task is not None:
+            tasks.append(task)
+            task_ids.append(task.id)
+    employee_ids: list[str] = []
+    for epath, eraw in v.items(m.get("employees"), f"{path}.employees"):
+        emp = _employee(v, eraw, epath, uid)
+        if emp is not None:
+            employees.append(emp)
+            employee_ids.append(emp.id)
+    units.append(
+        Unit(
+            id=uid,
+            name=v.text(m, "name", path, required=True) or "",
+            kind=cast("Any", kind or "department"),
+            parent=parent,
+            description=v.text(m, "description", path) or "",
+            address=v.text(m, "address", path) or "",
+            hours=own_hours,
+            numbers=tuple(numbers),
+            sensitive=v.flag(m, "sensitive", path, False),
+            transfer_only_to=only_to,
+            secretary=secretary,
+            owner=v.text(m, "owner", path),
+            reviewed=v.day(m, "reviewed", path),
+            queues=v.texts(m, "queues", path),
+            external_id=v.text(m, "external_id", path),
+            tasks=tuple(task_ids),
+            employees=tuple(employee_ids),
+        )
+    )
+
+
+def _target(v: _Validator, raw: Any, path: str) -> DistributionTarget | None:
+    tm = v.mapping(raw, path, {"employee", "unit"})
+    if tm is None:
+        return None
+    if (tm.get("employee") is None) == (tm.get("unit") is None):
+        v.err(path, "must name exactly one of employee or unit")
+        return None
+    return DistributionTarget(v.text(tm, "employee", path), v.text(tm, "unit", path))
+
+
+def _task(v: _Validator, raw: Any, path: str, unit_id: str) -> Task | None:
+    m = v.mapping(raw, path, TASK_KEYS)
+    if m is None:
+        return None
+    tid = v.slug(m, path) or f"?{path}"
+    kle = m.get("kle")
+    if isinstance(kle, float):
+        v.err(f"{path}.kle", f'must be quoted text such as "{kle}" (a bare number loses zeros)')
+        kle = None
+    refer: ReferTo | None = None
+    if m.get("refer_to") is not None:
+        rp = f"{path}.refer_to"
+        rm = v.mapping(m["refer_to"], rp, {"name", "number"})
+        if rm is not None:
+            if rm.get("number") is None:
+                v.err(f"{rp}.number", "is required")
+            number = v.phone(rm.get("number"), f"{rp}.number")
+            refer = ReferTo(v.text(rm, "name", rp, required=True) or "", number or "")
+    distribution: Distribution | None = None
+    if m.get("distribution") is not None:
+        distribution = _distribution(v, m["distribution"], f"{path}.distribution")
+    return Task(
+        id=tid,
+        unit=unit_id,
+        name=v.text(m, "name", path, required=True) or "",
+        keywords=v.texts(m, "keywords", path),
+        kle=v.text(m, "kle", path) if kle is not None else None,
+        handled_by_switchboard=v.flag(m, "handled_by_switchboard", path, False),
+        answer=v.text(m, "answer", path) or "",
+        refer_to=refer,
+        distribution=distribution,
+    )
+
+
+def _distribution(v: _Validator, raw: Any, path: str) -> Distribution | None:
+    m = v.mapping(raw, path, {"by", "rules", "default"})
+    if m is None:
+        return None
+    by = v.text(m, "by", path, required=True)
+    if by not in DISTRIBUTION_KINDS:
+        if by:
+            v.err(f"{path}.by", f"must be one of {', '.join(DISTRIBUTION_KINDS)}, got '{by}'")
+        return None
+    rules: list[DistributionRule] = []
+    ok = True
+    for rpath, rraw in v.items(m.get("rules"), f"{path}.rules"):
+        rm = v.mapping(rraw, rpath, {"match", "employee", "unit"})
+        if rm is None:
+            ok = False
+            continue
+        match = v.text(rm, "match", rpath, required=True) or ""
+        try:
+            dist.parse_match(cast("Any", by), match)
+        except dist.MatchError as exc:
+            v.err(f"{rpath}.match", str(exc))
+            ok = False
+        target = _target(v, {k: rm[k] for k in ("employee", "unit") if k in rm}, rpath)
+        if target is None:
+            ok = False
+            continue
+        rules.append(DistributionRule(match, target))
+    if not m.get("rules"):
+        v.err(f"{path}.rules", "must list at least one rule")
+    default = _target(v, m["default"], f"{path}.default") if m.get("default") is not None else None
+    result = Distribution(cast("Any", by), tuple(rules), default)
+    if ok and rules:
+        errors, warnings = dist.check(result)
+        for e in errors:
+            v.err(path, e)
+        for w in warnings:
+            v.warnings.append(f"{path}: {w}")
+    return result
+
+
+def _employee(v: _Validator, raw: Any, path: str, unit_id: str) -> Employee | None:
+    m = v.mapping(raw, path, EMPLOYEE_KEYS)
+    if m is None:
+        return None
+    role = v.text(m, "role", path, default="caseworker") or "caseworker"
+    if role not in ROLES:
+        v.err(f"{path}.role", f"must be one of {', '.join(ROLES)}, got '{role}'")
+    extension = v.text(m, "extension", path)
+    if extension is not None and not re.fullmatch(r"[0-9*#]{2,8}", extension):
+        v.err(f"{path}.extension", f"must be 2-8 digits, got '{extension}'")
+    return Employee(
+        id=v.slug(m, path) or f"?{path}",
+        unit=unit_id,
+        name=v.text(m, "name", path, required=True) or "",
+        title=v.text(m, "title", path) or "",
+        role=cast("Any", role),
+        phone=v.phone(m.get("phone"), f"{path}.phone"),
+        public=v.flag(m, "public", path, True),
+        extension=extension,
+        mobile=v.phone(m.get("mobile"), f"{path}.mobile"),
+        email=v.text(m, "email", path),
+        login=v.text(m, "login", path),
+        external_id=v.text(m, "external_id", path),
+        works=v.hours(m.get("works"), f"{path}.works"),
+        tasks=v.texts(m, "tasks", path),
+        main_tasks=v.text(m, "main_tasks", path) or "",
+    )
+
+
+def _mailing(v: _Validator, raw: Any, path: str) -> Mailing | None:
+    m = v.mapping(raw, path, MAILING_KEYS)
+    if m is None:
+        return None
+    sent = v.day(m, "sent", path, required=True)
+    until = v.day(m, "calls_expected_until", path, required=True)
+    if sent and until and until < sent:
+        v.err(f"{path}.calls_expected_until", "is before sent")
+    expected = m.get("expected_calls")
+    if expected is not None and (
+        isinstance(expected, bool) or not isinstance(expected, int) or expected < 0
+    ):
+        v.err(f"{path}.expected_calls", f"must be a whole number, got {expected!r}")
+        expected = None
+    return Mailing(
+        id=v.slug(m, path) or f"?{path}",
+        unit=v.text(m, "unit", path, required=True) or "",
+        title=v.text(m, "title", path, required=True) or "",
+        sent=sent or date.min,
+        calls_expected_until=until or date.min,
+        expected_calls=expected,
+        tasks=v.texts(m, "tasks", path),
+        answer=v.text(m, "answer", path) or "",
+        staffed=v.flag(m, "staffed", path, False),
+    )
+
+
+def _unique(v: _Validator, items: list[tuple[str, str]], kind: str) -> None:
+    first: dict[str, str] = {}
+    for ident, path in items:
+        if ident.startswith("?"):
+            continue
+        if ident in first:
+            v.err(f"{path}.id", f"duplicate {kind} id '{ident}' (first at {first[ident]})")
+        else:
+            first[ident] = path
+
+
+def _check_references(
+    v: _Validator, org: Organisation, doc: Mapping[str, Any], mailings: list[Mailing]
+) -> None:
+    """Ids unique per kind, every reference resolved, no parent cycles."""
+    units = list(org.units.values())
+    raw_units = doc.get("units") if isinstance(doc.get("units"), list) else []
+    unit_paths: dict[str, str] = {}
+    emp_paths: dict[str, str] = {}
+    task_paths: dict[str, str] = {}
+    emp_items: list[tuple[str, str]] = []
+    task_items: list[tuple[str, str]] = []
+    for i, raw in enumerate(cast("list[Any]", raw_units)):
+        if not isinstance(raw, dict):
+            continue
+        uid = raw.get("id")
+        if isinstance(uid, str):
+            unit_paths.setdefault(uid, f"units[{i}]")
+        for key, paths, items in (
+            ("employees", emp_paths, emp_items),
+            ("tasks", task_paths, task_items),
+        ):
+            entries = raw.get(key)
+            if isinstance(entries, list):
+                for j, entry in enumerate(entries):
+                    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                        p = f"units[{i}].{key}[{j}]"
+                        paths.setdefault(entry["id"], p)
+                        items.append((entry["id"], p))
+    _unique(v, emp_items, "employee")
+    _unique(v, task_items, "task")
+    _unique(v, [(m.id, f"mailings[{i}]") for i, m in enumerate(mailings)], "mailing")
+
+    def unknown(path: str, kind: str, ident: str | None, known: Mapping[str, object]) -> None:
+        if ident and ident not in known:
+            v.err(path, f"unknown {kind} '{ident}'")
+
+    sb = org.municipality.switchboard
+    unknown("municipality.switchboard", "unit", sb, org.units)
+    queue_owner: dict[str, str] = {}
+    for u in units:
+        up = unit_paths.get(u.id, "units[?]")
+        if u.parent is not None:
+            unknown(f"{up}.parent", "unit", u.parent, org.units)
+            if u.parent == u.id:
+                v.err(f"{up}.parent", f"unit '{u.id}' cannot be its own parent")
+        if u.secretary:
+            unknown(f"{up}.secretary.employee", "employee", u.secretary.employee, org.employees)
+        if u.transfer_only_to and u.transfer_only_to.employee:
+            unknown(
+                f"{up}.transfer_only_to.employee",
+                "employee",
+                u.transfer_only_to.employee,
+                org.employees,
+            )
+        unknown(f"{up}.owner", "employee", u.owner, org.employees)
+        for q, queue in enumerate(u.queues):
+            if queue in queue_owner and queue_owner[queue] != u.id:
+                v.err(
+                    f"{up}.queues[{q}]",
+                    f"queue '{queue}' already belongs to unit '{queue_owner[queue]}'",
+                )
+            queue_owner.setdefault(queue, u.id)
+    _check_cycles(v, org, unit_paths)
+    for e in org.employees.values():
+        ep = emp_paths.get(e.id, "employee")
+        for k, task_id in enumerate(e.tasks):
+            unknown(f"{ep}.tasks[{k}]", "task", task_id, org.tasks)
+    for t in org.tasks.values():
+        tp = task_paths.get(t.id, "task")
+        d = t.distribution
+        if d is None:
+            continue
+        targets = [(f"{tp}.distribution.rules[{k}]", r.target) for k, r in enumerate(d.rules)]
+        if d.default:
+            targets.append((f"{tp}.distribution.default", d.default))
+        for p, target in targets:
+            unknown(f"{p}.employee", "employee", target.employee, org.employees)
+            unknown(f"{p}.unit", "unit", target.unit, org.units)
+    for i, m in enumerate(mailings):
+        unknown(f"mailings[{i}].unit", "unit", m.unit, org.units)
+        for k, mailing_task in enumerate(m.tasks):
+            unknown(f"mailings[{i}].tasks[{k}]", "task", mailing_task, org.tasks)
+
+
+def _check_cycles(v: _Validator, org: Organisation, unit_paths: Mapping[str, str]) -> None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in org.units:
+        chain: list[str] = []
+        current: str | None = start
+        while current is not None and current in org.units and state.get(current) != 2:
+            if state.get(current) == 1:
+                cycle = [*chain[chain.index(current) :], current]
+                v.err(
+                    f"{unit_paths.get(current, 'units')}.parent",
+                    "parent cycle: " + " -> ".join(cycle),
+                )
+                break
+            state[current] = 1
+            chain.append(current)
+            current = org.units[current].parent
+        for uid in chain:
+            state[uid] = 2
+
+
+# --- export -------------------------------------------------------------------------
+
+
+def municipality_doc(m: Municipality) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": m.name, "timezone": m.timezone, "country": m.country}
+    if m.main_number:
+        doc["main_number"] = format_phone(m.main_number)
+    if m.website:
+        doc["website"] = m.website
+    if m.switchboard:
+        doc["switchboard"] = m.switchboard
+    doc["hours"] = {
+        "official": m.hours.official,
+        "opening": m.hours.opening,
+        "phone": m.hours.phone,
+    }
+    if m.closed:
+        doc["closed"] = m.closed
+    return doc
+
+
+def unit_doc(u: Unit) -> dict[str, Any]:
+    """The unit's own fields as the file writes them (without tasks and employees)."""
+    doc: dict[str, Any] = {"id": u.id, "name": u.name, "kind": u.kind}
+    if u.parent:
+        doc["parent"] = u.parent
+    if u.description:
+        doc["description"] = u.description
+    if u.address:
+        doc["address"] = u.address
+    if u.external_id:
+        doc["external_id"] = u.external_id
+    hours = {k: h for k, h in (("opening", u.hours.opening), ("phone", u.hours.phone)) if h}
+    if hours:
+        doc["hours"] = hours
+    if u.numbers:
+        doc["numbers"] = [_number_doc(n) for n in u.numbers]
+    if u.sensitive:
+        doc["sensitive"] = True
+    if u.transfer_only_to:
+        t = u.transfer_only_to
+        doc["transfer_only_to"] = (
+            {"employee": t.employee} if t.employee else {"number": format_phone(t.number or "")}
+        )
+    if u.secretary:
+        s = u.secretary
+        sec: dict[str, Any] = {"employee": s.employee}
+        if s.when:
+            sec["when"] = s.when
+        if s.roles:
+            sec["roles"] = list(s.roles)
+        doc["secretary"] = sec
+    if u.owner:
+        doc["owner"] = u.owner
+    if u.reviewed:
+        doc["reviewed"] = u.reviewed
+    if u.queues:
+        doc["queues"] = list(u.queues)
+    return doc
+
+
+def _number_doc(n: Number) -> dict[str, Any]:
+    doc: dict[str, Any] = {"number": format_phone(n.e164)}
+    if n.label:
+        doc["label"] = n.label
+    return doc
+
+
+def _target_doc(t: DistributionTarget) -> dict[str, Any]:
+    return {"employee": t.employee} if t.employee else {"unit": t.unit}
+
+
+def task_doc(t: Task) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": t.id, "name": t.name}
+    if t.keywords:
+        doc["keywords"] = list(t.keywords)
+    if t.kle:
+        doc["kle"] = t.kle
+    if t.handled_by_switchboard:
+        doc["handled_by_switchboard"] = True
+    if t.answer:
+        doc["answer"] = t.answer
+    if t.refer_to:
+        doc["refer_to"] = {"name": t.refer_to.name, "number": format_phone(t.refer_to.number)}
+    if t.distribution:
+        d = t.distribution
+        dd: dict[str, Any] = {
+            "by": d.by,
+            "rules": [{"match": r.match, **_target_doc(r.target)} for r in d.rules],
+        }
+        if d.default:
+            dd["default"] = _target_doc(d.default)
+        doc["distribution"] = dd
+    return doc
+
+
+def employee_doc(e: Employee) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": e.id, "name": e.name}
+    for key in ("title", "role"):
+        doc[key] = getattr(e, key)
+    if not doc["title"]:
+        del doc["title"]
+    if e.phone:
+        doc["phone"] = format_phone(e.phone)
+    if not e.public:
+        doc["public"] = False
+    for key in ("extension",):
+        if getattr(e, key):
+            doc[key] = getattr(e, key)
+    if e.mobile:
+        doc["mobile"] = format_phone(e.mobile)
+    for key in ("email", "login", "external_id", "works"):
+        if getattr(e, key):
+            doc[key] = getattr(e, key)
+    if e.tasks:
+        doc["tasks"] = list(e.tasks)
+    if e.main_tasks:
+        doc["main_tasks"] = e.main_tasks
+    return doc
+
+
+def mailing_doc(m: Mailing) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": m.id,
+        "unit": m.unit,
+        "title": m.title,
+        "sent": m.sent,
+        "calls_expected_until": m.calls_expected_until,
+    }
+    if m.expected_calls is not None:
+        doc["expected_calls"] = m.expected_calls
+    if m.tasks:
+        doc["tasks"] = list(m.tasks)
+    if m.answer:
+        doc["answer"] = m.answer
+    if m.staffed:
+        doc["staffed"] = True
+    return doc
+
+
+def to_document(org: Organisation, revision: int | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"format": FORMAT}
+    if revision is not None:
+        doc["revision"] = revision
+    doc["municipality"] = municipality_doc(org.municipality)
+    units = []
+    for u in org.units.values():
+        ud = unit_doc(u)
+        if u.tasks:
+            ud["tasks"] = [task_doc(org.tasks[t]) for t in u.tasks]
+        if u.employees:
+            ud["employees"] = [employee_doc(org.employees[e]) for e in u.employees]
+        units.append(ud)
+    doc["units"] = units
+    doc["mailings"] = [mailing_doc(m) for m in org.mailings.values()]
+    return doc
+
+
+class _Dumper(yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper):  # type: ignore[misc]
+    pass
+
+
+def dump(org: Organisation, revision: int | None = None) -> str:
+    """The canonical text of an organisation file."""
+    return str(
+        yaml.dump(
+            to_document(org, revision),
+            Dumper=_Dumper,
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+            default_flow_style=False,
+        ),
+    )

@@ -1,0 +1,663 @@
+"""The organisation in the database: load a snapshot, apply an import, keep the audit trail."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy.sql.schema import Table
+
+from omstilling.domain.organisation import (
+    Distribution,
+    DistributionRule,
+    DistributionTarget,
+    Employee,
+    Hours,
+    Mailing,
+    Municipality,
+    MunicipalityHours,
+    Number,
+    Organisation,
+    ReferTo,
+    SecretaryRule,
+    Task,
+    TransferOnlyTo,
+    Unit,
+)
+from omstilling.orgdiff import Change, diff
+from omstilling.store import models as m
+
+
+def _t(model: type[m.Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+UNITS, EMPLOYEES, TASKS, MAILINGS = (
+    _t(m.UnitRow),
+    _t(m.EmployeeRow),
+    _t(m.TaskRow),
+    _t(m.MailingRow),
+)
+NUMBERS, QUEUES = _t(m.UnitNumber), _t(m.UnitQueue)
+SECRETARIES, RESTRICTIONS = _t(m.SecretaryRuleRow), _t(m.TransferRestriction)
+KEYWORDS, RULES, EMP_TASKS, MAIL_TASKS = (
+    _t(m.TaskKeyword),
+    _t(m.DistributionRuleRow),
+    _t(m.EmployeeTask),
+    _t(m.MailingTask),
+)
+STATE, AUDIT = _t(m.OrgState), _t(m.AuditEntry)
+
+
+class StaleRevision(Exception):
+    """The file was exported before changes that the database has since."""
+
+    def __init__(self, file_revision: int, db_revision: int, since: list[str]) -> None:
+        self.file_revision = file_revision
+        self.db_revision = db_revision
+        self.since = since
+        super().__init__(
+            f"the file has revision {file_revision} but the database is at revision "
+            f"{db_revision}; changed since: "
+            + ("; ".join(since) or "nothing recorded")
+            + ". Export again, or import with --force to overwrite."
+        )
+
+
+@dataclass
+class ImportSummary:
+    changes: list[Change]
+    revision: int
+    written: bool
+    overwritten_edits: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {"added": 0, "changed": 0, "removed": 0}
+        for c in self.changes:
+            out[c.action] += 1
+        return out
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def current_revision(conn: Connection) -> int | None:
+    return conn.execute(select(STATE.c.revision).where(STATE.c.id == 1)).scalar()
+
+
+def load_organisation(conn: Connection) -> Organisation | None:
+    """The current organisation, or None when nothing was imported yet."""
+    st = conn.execute(select(STATE).where(STATE.c.id == 1)).mappings().first()
+    if st is None:
+        return None
+    municipality = Municipality(
+        name=st["name"],
+        hours=MunicipalityHours(st["official_hours"], st["opening_hours"], st["phone_hours"]),
+        timezone=st["timezone"],
+        country=st["country"],
+        main_number=st["main_number"],
+        website=st["website"],
+        switchboard=st["switchboard"],
+        closed=st["closed"],
+    )
+
+    def grouped(table: Table, key: str) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = defaultdict(list)
+        for row in conn.execute(select(table).order_by(table.c[key], table.c.position)):
+            out[row._mapping[key]].append(row)
+        return out
+
+    numbers = grouped(NUMBERS, "unit_id")
+    queues = grouped(QUEUES, "unit_id")
+    keywords = grouped(KEYWORDS, "task_id")
+    rules = grouped(RULES, "task_id")
+    emp_tasks = grouped(EMP_TASKS, "employee_id")
+    mail_tasks = grouped(MAIL_TASKS, "mailing_id")
+    secretaries = {r.unit_id: r for r in conn.execute(select(SECRETARIES))}
+    restrictions = {r.unit_id: r for r in conn.execute(select(RESTRICTIONS))}
+
+    tasks: list[Task] = []
+    unit_tasks: dict[str, list[str]] = defaultdict(list)
+    for r in conn.execute(
+        select(TASKS)
+        .where(TASKS.c.removed_at.is_(None))
+        .order_by(TASKS.c.unit_id, TASKS.c.position)
+    ):
+        dist = None
+        if r.distribution_by:
+            default = None
+            if r.default_employee_id or r.default_unit_id:
+                default = DistributionTarget(r.default_employee_id, r.default_unit_id)
+            dist = Distribution(
+                r.distribution_by,
+                tuple(
+                    DistributionRule(x.match, DistributionTarget(x.employee_id, x.unit_id))
+                    for x in rules.get(r.id, [])
+                ),
+                default,
+            )
+        tasks.append(
+            Task(
+                id=r.id,
+                unit=r.unit_id,
+                name=r.name,
+                keywords=tuple(k.keyword for k in keywords.get(r.id, [])),
+                kle=r.kle,
+                handled_by_switchboard=r.handled_by_switchboard,
+                answer=r.answer,
+                refer_to=ReferTo(r.refer_name, r.refer_number) if r.refer_number else None,
+                distribution=dist,
+            )
+        )
+        unit_tasks[r.unit_id].append(r.id)
+
+    employees: list[Employee] = []
+    unit_emps: dict[str, list[str]] = defaultdict(list)
+    for r in conn.execute(
+        select(EMPLOYEES)
+        .where(EMPLOYEES.c.removed_at.is_(None))
+        .order_by(EMPLOYEES.c.unit_id, EMPLOYEES.c.position)
+    ):
+        employees.append(
+            Employee(
+                id=r.id,
+                unit=r.unit_id,
+                name=r.name,
+                title=r.title,
+                role=r.role,
+                phone=r.phone,
+                public=r.public,
+                extension=r.extension,
+                mobile=r.mobile,
+                email=r.email,
+                login=r.login,
+                external_id=r.external_id,
+                works=r.works,
+                tasks=tuple(t.task_id for t in emp_tasks.get(r.id, [])),
+                main_tasks=r.main_tasks,
+            )
+        )
+        unit_emps[r.unit_id].append(r.id)
+
+    units: list[Unit] = []
+    for r in conn.execute(
+        select(UNITS).where(UNITS.c.removed_at.is_(None)).order_by(UNITS.c.position)
+    ):
+        sec = secretaries.get(r.id)
+        res = restrictions.get(r.id)
+        units.append(
+            Unit(
+                id=r.id,
+                name=r.name,
+                kind=r.kind,
+                parent=r.parent_id,
+                description=r.description,
+                address=r.address,
+                hours=Hours(r.opening_hours, r.phone_hours),
+                numbers=tuple(Number(n.number, n.label) for n in numbers.get(r.id, [])),
+                sensitive=r.sensitive,
+                transfer_only_to=TransferOnlyTo(res.employee_id, res.number) if res else None,
+                secretary=SecretaryRule(sec.employee_id, sec.when_text, tuple(sec.roles))
+                if sec
+                else None,
+                owner=r.owner_id,
+                reviewed=r.reviewed,
+                queues=tuple(q.queue for q in queues.get(r.id, [])),
+                external_id=r.external_id,
+                tasks=tuple(unit_tasks.get(r.id, [])),
+                employees=tuple(unit_emps.get(r.id, [])),
+            )
+        )
+
+    mailings = [
+        Mailing(
+            id=r.id,
+            unit=r.unit_id,
+            title=r.title,
+            sent=r.sent,
+            calls_expected_until=r.calls_expected_until,
+            expected_calls=r.expected_calls,
+            tasks=tuple(t.task_id for t in mail_tasks.get(r.id, [])),
+            answer=r.answer,
+            staffed=r.staffed,
+        )
+        for r in conn.execute(
+            select(MAILINGS).where(MAILINGS.c.removed_at.is_(None)).order_by(MAILINGS.c.position)
+        )
+    ]
+    return Organisation(municipality, units, employees, tasks, mailings, revision=st["revision"])
+
+
+# --- rows from domain objects ----------------------------------------------------------------
+
+
+def _state_row(mu: Municipality) -> dict[str, Any]:
+    return {
+        "name": mu.name,
+        "timezone": mu.timezone,
+        "country": mu.country,
+        "main_number": mu.main_number,
+        "website": mu.website,
+        "switchboard": mu.switchboard,
+        "official_hours": mu.hours.official,
+        "opening_hours": mu.hours.opening,
+        "phone_hours": mu.hours.phone,
+        "closed": mu.closed,
+    }
+
+
+def _unit_row(u: Unit, pos: int) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "name": u.name,
+        "kind": u.kind,
+        "parent_id": u.parent,
+        "description": u.description,
+        "address": u.address,
+        "opening_hours": u.hours.opening,
+        "phone_hours": u.hours.phone,
+        "sensitive": u.sensitive,
+        "owner_id": u.owner,
+        "reviewed": u.reviewed,
+        "external_id": u.external_id,
+        "position": pos,
+        "removed_at": None,
+    }
+
+
+def _task_row(t: Task, pos: int) -> dict[str, Any]:
+    d = t.distribution
+    return {
+        "id": t.id,
+        "unit_id": t.unit,
+        "name": t.name,
+        "kle": t.kle,
+        "handled_by_switchboard": t.handled_by_switchboard,
+        "answer": t.answer,
+        "refer_name": t.refer_to.name if t.refer_to else None,
+        "refer_number": t.refer_to.number if t.refer_to else None,
+        "distribution_by": d.by if d else None,
+        "default_employee_id": d.default.employee if d and d.default else None,
+        "default_unit_id": d.default.unit if d and d.default else None,
+        "position": pos,
+        "removed_at": None,
+    }
+
+
+def _employee_row(e: Employee, pos: int) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "unit_id": e.unit,
+        "name": e.name,
+        "title": e.title,
+        "role": e.role,
+        "phone": e.phone,
+        "public": e.public,
+        "extension": e.extension,
+        "mobile": e.mobile,
+        "email": e.email,
+        "login": e.login,
+        "external_id": e.external_id,
+        "works": e.works,
+        "main_tasks": e.main_tasks,
+        "position": pos,
+        "removed_at": None,
+    }
+
+
+def _mailing_row(x: Mailing, pos: int) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "unit_id": x.unit,
+        "title": x.title,
+        "sent": x.sent,
+        "calls_expected_until": x.calls_expected_until,
+        "expected_calls": x.expected_calls,
+        "answer": x.answer,
+        "staffed": x.staffed,
+        "position": pos,
+        "removed_at": None,
+    }
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _depth(org: Organisation, unit_id: str) -> int:
+    return sum(1 for _ in org.ancestors(unit_id))
+
+
+def _executemany(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(stmt, list(rows))
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert new rows; update rows whose id exists (changed, or removed earlier and back)."""
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    existing: set[str] = set()
+    for chunk in range(0, len(ids), 500):
+        existing.update(
+            conn.execute(
+                select(table.c.id).where(table.c.id.in_(ids[chunk : chunk + 500]))
+            ).scalars()
+        )
+    _executemany(conn, insert(table), [r for r in rows if r["id"] not in existing])
+    updates = [
+        {**{f"v_{k}": v for k, v in r.items()}, "k_id": r["id"]}
+        for r in rows
+        if r["id"] in existing
+    ]
+    if updates:
+        cols = [c for c in rows[0] if c != "id"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("k_id"))
+            .values({c: bindparam(f"v_{c}") for c in cols})
+        )
+        conn.execute(stmt, updates)
+
+
+def _delete_children(conn: Connection, table: Table, column: str, ids: Iterable[str]) -> None:
+    ids = list(ids)
+    for chunk in range(0, len(ids), 500):
+        conn.execute(delete(table).where(table.c[column].in_(ids[chunk : chunk + 500])))
+
+
+def write_changes(
+    conn: Connection, org: Organisation, changes: list[Change], now: datetime
+) -> None:
+    """Apply `changes` (computed against the database's organisation) so it equals `org`."""
+    touched: dict[str, set[str]] = defaultdict(set)
+    removed: dict[str, list[str]] = defaultdict(list)
+    for c in changes:
+        if c.action == "removed":
+            removed[c.entity].append(c.id)
+        touched[c.entity].add(c.id)
+
+    # Children of every touched entity are replaced.
+    _delete_children(conn, EMP_TASKS, "employee_id", touched["employee"])
+    _delete_children(conn, MAIL_TASKS, "mailing_id", touched["mailing"])
+    _delete_children(conn, KEYWORDS, "task_id", touched["task"])
+    _delete_children(conn, RULES, "task_id", touched["task"])
+    for table in (NUMBERS, QUEUES, SECRETARIES, RESTRICTIONS):
+        _delete_children(conn, table, "unit_id", touched["unit"])
+
+    if "municipality" in touched:
+        row = _state_row(org.municipality)
+        if conn.execute(select(STATE.c.id).where(STATE.c.id == 1)).first() is None:
+            conn.execute(insert(STATE).values(id=1, revision=0, last_import_revision=0, **row))
+        else:
+            conn.execute(update(STATE).where(STATE.c.id == 1).values(**row))
+
+    positions = {uid: i for i, uid in enumerate(org.units)}
+    unit_ids = sorted(
+        (i for i in touched["unit"] if i in org.units), key=lambda uid: _depth(org, uid)
+    )
+    _upsert(conn, UNITS, [_unit_row(org.units[uid], positions[uid]) for uid in unit_ids])
+    task_pos = {t: i for u in org.units.values() for i, t in enumerate(u.tasks)}
+    _upsert(
+        conn,
+        TASKS,
+        [_task_row(org.tasks[t], task_pos[t]) for t in touched["task"] if t in org.tasks],
+    )
+    emp_pos = {e: i for u in org.units.values() for i, e in enumerate(u.employees)}
+    _upsert(
+        conn,
+        EMPLOYEES,
+        [
+            _employee_row(org.employees[e], emp_pos[e])
+            for e in touched["employee"]
+            if e in org.employees
+        ],
+    )
+    mail_pos = {x: i for i, x in enumerate(org.mailings)}
+    _upsert(
+        conn,
+        MAILINGS,
+        [
+            _mailing_row(org.mailings[x], mail_pos[x])
+            for x in touched["mailing"]
+            if x in org.mailings
+        ],
+    )
+
+    for entity, table in (
+        ("mailing", MAILINGS),
+        ("employee", EMPLOYEES),
+        ("task", TASKS),
+        ("unit", UNITS),
+    ):
+        ids = removed[entity]
+        for chunk in range(0, len(ids), 500):
+            conn.execute(
+                update(table).where(table.c.id.in_(ids[chunk : chunk + 500])).values(removed_at=now)
+            )
+
+    numbers: list[dict[str, Any]] = []
+    queues: list[dict[str, Any]] = []
+    secs: list[dict[str, Any]] = []
+    restr: list[dict[str, Any]] = []
+    for uid in unit_ids:
+        u = org.units[uid]
+        numbers += [
+            {"unit_id": uid, "position": i, "number": n.e164, "label": n.label}
+            for i, n in enumerate(u.numbers)
+        ]
+        queues += [{"unit_id": uid, "position": i, "queue": q} for i, q in enumerate(u.queues)]
+        if u.secretary:
+            secs.append(
+                {
+                    "unit_id": uid,
+                    "employee_id": u.secretary.employee,
+                    "when_text": u.secretary.when,
+                    "roles": list(u.secretary.roles),
+                }
+            )
+        if u.transfer_only_to:
+            restr.append(
+                {
+                    "unit_id": uid,
+                    "employee_id": u.transfer_only_to.employee,
+                    "number": u.transfer_only_to.number,
+                }
+            )
+    # A queue may move from one unit to another: free it first.
+    _delete_children(conn, QUEUES, "queue", [q["queue"] for q in queues])
+    for table, rows in (
+        (NUMBERS, numbers),
+        (QUEUES, queues),
+        (SECRETARIES, secs),
+        (RESTRICTIONS, restr),
+    ):
+        _executemany(conn, insert(table), rows)
+
+    kws, rules = [], []
+    for tid in touched["task"]:
+        t = org.tasks.get(tid)
+        if t is None:
+            continue
+        kws += [{"task_id": tid, "position": i, "keyword": k} for i, k in enumerate(t.keywords)]
+        if t.distribution:
+            rules += [
+                {
+                    "task_id": tid,
+                    "position": i,
+                    "match": r.match,
+                    "employee_id": r.target.employee,
+                    "unit_id": r.target.unit,
+                }
+                for i, r in enumerate(t.distribution.rules)
+            ]
+    _executemany(conn, insert(KEYWORDS), kws)
+    _executemany(conn, insert(RULES), rules)
+    _executemany(
+        conn,
+        insert(EMP_TASKS),
+        [
+            {"employee_id": e, "position": i, "task_id": t}
+            for e in touched["employee"]
+            if e in org.employees
+            for i, t in enumerate(org.employees[e].tasks)
+        ],
+    )
+    _executemany(
+        conn,
+        insert(MAIL_TASKS),
+        [
+            {"mailing_id": x, "position": i, "task_id": t}
+            for x in touched["mailing"]
+            if x in org.mailings
+            for i, t in enumerate(org.mailings[x].tasks)
+        ],
+    )
+
+
+def audit(
+    conn: Connection,
+    changes: list[Change],
+    *,
+    actor: str,
+    source: str,
+    revision: int,
+    now: datetime,
+) -> None:
+    _executemany(
+        conn,
+        insert(AUDIT),
+        [
+            {
+                "at": now,
+                "actor": actor,
+                "source": source,
+                "revision": revision,
+                "entity": c.entity,
+                "entity_id": c.id,
+                "action": c.action,
+                "before": c.before,
+                "after": c.after,
+            }
+            for c in changes
+        ],
+    )
+
+
+def _describe_audit(rows: Iterable[Any]) -> list[str]:
+    out = []
+    for r in rows:
+        when = r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if r.at else "?"
+        out.append(
+            f"{r.entity} {r.entity_id} {r.action} by {r.actor} ({r.source}, {when}, "
+            f"revision {r.revision})"
+        )
+    return out
+
+
+def import_organisation(
+    engine: Engine,
+    org: Organisation,
+    *,
+    file_revision: int | None,
+    actor: str,
+    dry_run: bool = False,
+    force: bool = False,
+    now: datetime | None = None,
+    warnings: list[str] | None = None,
+) -> ImportSummary:
+    """Make the database's organisation equal `org`, all or nothing."""
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        state = (
+            conn.execute(select(STATE).where(STATE.c.id == 1).with_for_update()).mappings().first()
+        )
+        db_revision = state["revision"] if state else 0
+        current = load_organisation(conn) if state else None
+        changes = diff(current, org)
+        if file_revision is not None and file_revision < db_revision and not force:
+            since = conn.execute(
+                select(AUDIT).where(AUDIT.c.revision > file_revision).order_by(AUDIT.c.id).limit(50)
+            ).all()
+            raise StaleRevision(file_revision, db_revision, _describe_audit(since))
+        overwritten: list[str] = []
+        if state is not None and changes:
+            keys = {(c.entity, c.id) for c in changes}
+            edits = conn.execute(
+                select(AUDIT)
+                .where(AUDIT.c.source != "import", AUDIT.c.revision > state["last_import_revision"])
+                .order_by(AUDIT.c.id)
+            ).all()
+            overwritten = _describe_audit(e for e in edits if (e.entity, e.entity_id) in keys)
+        summary = ImportSummary(
+            changes,
+            db_revision,
+            written=False,
+            overwritten_edits=overwritten,
+            warnings=warnings or [],
+        )
+        if dry_run or not changes:
+            return summary
+        revision = db_revision + 1
+        write_changes(conn, org, changes, now)
+        conn.execute(
+            update(STATE)
+            .where(STATE.c.id == 1)
+            .values(revision=revision, last_import_revision=revision)
+        )
+        audit(conn, changes, actor=actor, source="import", revision=revision, now=now)
+        summary.revision = revision
+        summary.written = True
+        return summary
+
+
+def save_edit(
+    engine: Engine,
+    org: Organisation,
+    *,
+    actor: str,
+    source: str = "web",
+    now: datetime | None = None,
+) -> list[Change]:
+    """Store an edit made outside the file (the web, the CLI) as a new revision."""
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        state = (
+            conn.execute(select(STATE).where(STATE.c.id == 1).with_for_update()).mappings().first()
+        )
+        current = load_organisation(conn)
+        changes = diff(current, org)
+        if not changes:
+            return changes
+        revision = (state["revision"] if state else 0) + 1
+        write_changes(conn, org, changes, now)
+        conn.execute(update(STATE).where(STATE.c.id == 1).values(revision=revision))
+        audit(conn, changes, actor=actor, source=source, revision=revision, now=now)
+        return changes
+
+
+class SnapshotCache:
+    """The organisation in memory, reloaded only when the revision changes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._org: Organisation | None = None
+
+    def get(self) -> Organisation | None:
+        with self.engine.connect() as conn:
+            revision = current_revision(conn)
+            if revision is not None and revision == self._revision:
+                return self._org
+            with self._lock:
+                if revision != self._revision or self._org is None:
+                    self._org = load_organisation(conn)
+                    self._revision = revision
+                return self._org

@@ -1,0 +1,126 @@
+"""The JSON API under /api/v1: health, units and employees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy import text
+
+from omstilling.domain.danish import format_phone
+from omstilling.domain.organisation import Employee, Number, Organisation, Unit
+
+router = APIRouter(prefix="/api/v1")
+
+
+def snapshot(request: Request) -> Organisation:
+    org: Organisation | None = request.app.state.snapshots.get()
+    if org is None:
+        raise HTTPException(503, "no organisation has been imported yet")
+    return org
+
+
+def _number(n: Number) -> dict[str, Any]:
+    return {"number": n.e164, "display": format_phone(n.e164), "label": n.label}
+
+
+def unit_summary(org: Organisation, u: Unit) -> dict[str, Any]:
+    main = org.main_number(u.id)
+    return {
+        "id": u.id,
+        "name": u.name,
+        "kind": u.kind,
+        "parent": u.parent,
+        "sensitive": org.is_sensitive(u.id),
+        "main_number": _number(main) if main else None,
+    }
+
+
+def employee_json(org: Organisation, e: Employee) -> dict[str, Any]:
+    withheld = org.is_sensitive(e.unit) or not e.public
+    return {
+        "id": e.id,
+        "name": e.name,
+        "title": e.title,
+        "role": e.role,
+        "unit": e.unit,
+        "phone": {"number": e.phone, "display": format_phone(e.phone)} if e.phone else None,
+        "extension": e.extension,
+        "number_withheld": bool(e.phone) and withheld,
+        "email": e.email,
+        "tasks": list(e.tasks),
+        "main_tasks": e.main_tasks,
+    }
+
+
+@router.get("/health")
+def health(request: Request) -> dict[str, Any]:
+    """Liveness and database reachability."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # the answer must say so, not fail
+        database = "unavailable"
+    org = request.app.state.snapshots.get() if database == "ok" else None
+    return {
+        "status": "ok" if database == "ok" else "degraded",
+        "database": database,
+        "revision": org.revision if org else None,
+        "municipality": org.municipality.name if org else None,
+    }
+
+
+@router.get("/units")
+def units(request: Request) -> list[dict[str, Any]]:
+    """Every unit, in the organisation's order."""
+    org = snapshot(request)
+    return [unit_summary(org, u) for u in org.units.values()]
+
+
+@router.get("/units/{unit_id}")
+def unit(unit_id: str, request: Request) -> dict[str, Any]:
+    org = snapshot(request)
+    u = org.units.get(unit_id)
+    if u is None:
+        raise HTTPException(404, f"unknown unit '{unit_id}'")
+    return {
+        **unit_summary(org, u),
+        "description": u.description,
+        "address": u.address,
+        "path": [p.id for p in org.path(u.id)],
+        "children": [c.id for c in org.children(u.id)],
+        "numbers": [_number(n) for n in u.numbers],
+        "hours": {"opening": org.opening_expression(u.id), "phone": org.phone_expression(u.id)},
+        "transfer_only_to": (
+            {"employee": u.transfer_only_to.employee, "number": u.transfer_only_to.number}
+            if u.transfer_only_to
+            else None
+        ),
+        "secretary": (
+            {
+                "employee": u.secretary.employee,
+                "when": u.secretary.when,
+                "roles": list(u.secretary.roles),
+            }
+            if u.secretary
+            else None
+        ),
+        "owner": u.owner,
+        "reviewed": u.reviewed.isoformat() if u.reviewed else None,
+        "queues": list(u.queues),
+        "tasks": [
+            {"id": t.id, "name": t.name, "keywords": list(t.keywords), "kle": t.kle}
+            for t in org.tasks_of(u.id)
+        ],
+        "employees": [employee_json(org, e) for e in org.employees_of(u.id)],
+    }
+
+
+@router.get("/employees/{employee_id}")
+def employee(employee_id: str, request: Request) -> dict[str, Any]:
+    org = snapshot(request)
+    e = org.employees.get(employee_id)
+    if e is None:
+        raise HTTPException(404, f"unknown employee '{employee_id}'")
+    return employee_json(org, e)

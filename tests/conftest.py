@@ -1,0 +1,76 @@
+"""Shared fixtures: real databases (a SQLite file and, when configured, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from omstilling.store.db import ensure_schema, make_engine, normalise_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+ACCEPTANCE = SHARED / "acceptance"
+MINI = ACCEPTANCE / "randers-mini.yaml"
+PG_URL = os.environ.get("OMSTILLING_TEST_POSTGRES_URL")
+PG_SKIP = "PostgreSQL not configured: set OMSTILLING_TEST_POSTGRES_URL (CI sets it)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # In CI the PostgreSQL tests must run: a missing URL there is a failure, not a skip.
+    if os.environ.get("CI") and not PG_URL and any("postgres" in i.keywords for i in items):
+        raise pytest.UsageError("CI=true but OMSTILLING_TEST_POSTGRES_URL is not set")
+
+
+def mini_text() -> str:
+    if not MINI.exists():
+        pytest.skip(f"acceptance fixture absent: {MINI}")
+    return MINI.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'omstilling.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    name = f"omst_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = normalise_url(PG_URL)
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each test that takes this runs on both engines."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    ensure_schema(eng)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,103 @@
+"""The command line over the organisation file, as an operator or IT would run it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import MINI, mini_text
+
+
+def run(*args: str, cwd: Path, db: str | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "omstilling", *args]
+    if db:
+        cmd += ["--db", db]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def mini_file(tmp_path: Path) -> Path:
+    mini_text()
+    path = tmp_path / "mini.yaml"
+    shutil.copy(MINI, path)
+    return path
+
+
+def test_validate_reports_a_valid_file(mini_file: Path, tmp_path: Path) -> None:
+    r = run("validate", str(mini_file), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "valid (7 units, 10 employees, 7 tasks, 1 mailings)" in r.stdout
+
+
+def test_validate_lists_every_error_and_exits_1(tmp_path: Path) -> None:
+    doc = yaml.safe_load(mini_text())
+    doc["units"][3]["sensitiv"] = True
+    doc["units"][3]["hours"]["phone"] = "Mo-Fx"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = run("validate", str(bad), cwd=tmp_path)
+    assert r.returncode == 1
+    assert f"{bad}: units[3].sensitiv: unknown key 'sensitiv'" in r.stderr
+    assert f"{bad}: units[3].hours.phone: invalid opening_hours expression" in r.stderr
+    assert "2 error(s); nothing was written" in r.stderr
+
+
+def test_import_into_an_empty_database_then_export_then_reimport(
+    mini_file: Path, tmp_path: Path, db_url: str
+) -> None:
+    r = run("import", str(mini_file), cwd=tmp_path, db=db_url)
+    assert r.returncode == 0, r.stderr
+    assert "added 26, changed 0, removed 0; revision 1" in r.stdout
+    out = tmp_path / "export.yaml"
+    r = run("export", "-o", str(out), cwd=tmp_path, db=db_url)
+    assert r.returncode == 0, r.stderr
+    r = run("import", str(out), cwd=tmp_path, db=db_url)
+    assert "added 0, changed 0, removed 0; no changes" in r.stdout
+    r = run("export", cwd=tmp_path, db=db_url)
+    assert r.stdout == out.read_text(encoding="utf-8")
+
+
+def test_dry_run_prints_changes_and_writes_nothing(
+    mini_file: Path, tmp_path: Path, sqlite_url: str
+) -> None:
+    r = run("import", str(mini_file), "--dry-run", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 0, r.stderr
+    assert "+ unit jobcenter: added" in r.stdout
+    assert "nothing written (dry run)" in r.stdout
+    r = run("export", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 1 and "import a file first" in r.stderr
+
+
+def test_the_default_database_is_a_local_sqlite_file(mini_file: Path, tmp_path: Path) -> None:
+    r = run("import", str(mini_file), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "omstilling.db").exists()
+
+
+def test_db_upgrade_and_check(tmp_path: Path, sqlite_url: str) -> None:
+    r = run("db", "upgrade", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 0 and "schema at" in r.stdout
+    r = run("db", "check", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 0 and "agree" in r.stdout
+
+
+def test_stale_revision_is_refused_naming_the_force_option(
+    mini_file: Path, tmp_path: Path, sqlite_url: str
+) -> None:
+    run("import", str(mini_file), cwd=tmp_path, db=sqlite_url)
+    doc = yaml.safe_load(mini_text())
+    doc["municipality"]["name"] = "Randers"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert run("import", str(changed), cwd=tmp_path, db=sqlite_url).returncode == 0
+    doc["revision"] = 1
+    old = tmp_path / "old.yaml"
+    old.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = run("import", str(old), cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 1
+    assert "revision 1" in r.stderr and "--force" in r.stderr

@@ -42,6 +42,11 @@ def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     if not PG_URL:
         pytest.skip(PG_SKIP)
+    yield from _postgres_database()
+
+
+def _postgres_database() -> Iterator[str]:
+    assert PG_URL
     admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
     name = f"omst_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
@@ -74,3 +79,11 @@ def engine(db_url: str) -> Iterator[Engine]:
     ensure_schema(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_module_url() -> Iterator[str]:
+    """One PostgreSQL database shared by the tests of a module."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    yield from _postgres_database()

@@ -14,6 +14,6 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from omstilling.cli import org, serve  # noqa: F401  (registers the commands)
+    from omstilling.cli import org, routing, serve  # noqa: F401  (registers the commands)
 
     app()

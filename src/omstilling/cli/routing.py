@@ -1,0 +1,219 @@
+"""advise, absence, unit-away, unit-back: the routing brain on the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, cast
+
+import typer
+
+from omstilling.cli import app
+from omstilling.cli.common import DbOption, fail, open_engine
+from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.hours import HoursError
+from omstilling.domain.presence import CODES, shown_as
+from omstilling.routing import (
+    CitizenFactError,
+    Directory,
+    parse_birth_day,
+    parse_postcode,
+    parse_surname,
+)
+from omstilling.store import presence as store
+
+absence_app = typer.Typer(help="Employees' absence codes (R3.11).", no_args_is_help=True)
+app.add_typer(absence_app, name="absence")
+
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Local time YYYY-MM-DDTHH:MM (default: now)", show_default=False),
+]
+
+ACTIONS_DA = {
+    "transfer": "Stil om",
+    "transfer_secretary": "Stil om til sekretær",
+    "take_message": "Tag besked",
+    "give_number": "Giv nummer",
+    "handle_here": "Besvar her",
+    "refer": "Henvis",
+}
+
+
+def _directory(db: str | None) -> Directory:
+    directory = Directory(open_engine(db))
+    if directory.organisation() is None:
+        raise fail("the database holds no organisation yet; import a file first", 2)
+    return directory
+
+
+def _moment(directory: Directory, at: str | None, option: str = "--at") -> datetime:
+    try:
+        return directory.moment(at, datetime.now(UTC))
+    except HoursError:
+        raise fail(
+            f"{option}: not a time; use the form YYYY-MM-DDTHH:MM "
+            "(local time, e.g. 2026-12-01T15:30)",
+            2,
+        ) from None
+
+
+def _print_advice(advice: Advice) -> None:
+    data = advice.to_json()
+    to = data.get("to") or {}
+    assert isinstance(to, dict)
+    typer.echo(
+        f"{ACTIONS_DA.get(advice.action, advice.action)}"
+        + (f": {to.get('display')}" if to.get("display") else "")
+        + (f" ({to.get('kind')} {to.get('id')})" if to.get("id") else "")
+    )
+    typer.echo(f"Sig: {data['say']}")
+    needs = cast("list[str]", data.get("needs") or [])
+    if needs:
+        typer.echo(f"Spørg om: {', '.join(needs)}")
+    typer.echo(f"Regler: {', '.join(cast('list[str]', data['rules']))}")
+
+
+@app.command("advise")
+def advise_cmd(
+    query: Annotated[
+        str | None, typer.Argument(help="What the call is about, in free text")
+    ] = None,
+    employee: Annotated[str | None, typer.Option("--employee", help="Employee id")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit id")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Task id")] = None,
+    at: AtOption = None,
+    birth_day: Annotated[
+        str | None, typer.Option("--birth-day", help="Day of the month of birth, 1-31")
+    ] = None,
+    surname: Annotated[str | None, typer.Option("--surname", help="The citizen's surname")] = None,
+    postcode: Annotated[
+        str | None, typer.Option("--postcode", help="The citizen's postcode")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The advice as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Where does this call go, and what do we tell the citizen?"""
+    try:
+        inquiry = Inquiry(
+            query=query,
+            employee=employee,
+            unit=unit,
+            task=task,
+            birth_day=parse_birth_day(birth_day),
+            surname=parse_surname(surname),
+            postcode=parse_postcode(postcode),
+        )
+    except CitizenFactError as exc:
+        raise fail(str(exc), 2) from None
+    if query is not None and not query.strip() and not (employee or unit or task):
+        raise fail("the query is empty: say what to search for", 2)
+    directory = _directory(db)
+    moment = _moment(directory, at)
+    try:
+        advice = directory.advise(inquiry, moment)
+    except (UnknownId, NothingFound, InvalidInquiry) as exc:
+        raise fail(str(exc), 2) from None
+    if as_json:
+        typer.echo(json.dumps(advice.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_advice(advice)
+
+
+@absence_app.command("set")
+def absence_set(
+    employee: Annotated[str, typer.Argument(help="Employee id")],
+    code: Annotated[str, typer.Argument(help=f"One of: {', '.join(CODES)}")],
+    from_: Annotated[str | None, typer.Option("--from", help="Start (default: now)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Expected return")] = None,
+    note: Annotated[str, typer.Option("--note", help="Internal note, never told citizens")] = "",
+    db: DbOption = None,
+) -> None:
+    """Give an employee an absence code (from now, or --from), until --until or unknown."""
+    if code not in CODES:
+        raise fail(f"unknown absence code '{code}'; known codes: {', '.join(CODES)}", 2)
+    directory = _directory(db)
+    start = _moment(directory, from_, "--from")
+    end = _moment(directory, until, "--until") if until else None
+    try:
+        store.set_absence(
+            directory.engine, employee, code, start, end, note, actor="cli", now=datetime.now(UTC)
+        )
+    except store.NotFound as exc:
+        raise fail(str(exc), 2) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    when = f" until {end.isoformat(timespec='minutes')}" if end else " (return unknown)"
+    typer.echo(f"{employee}: {shown_as(code)} from {start.isoformat(timespec='minutes')}{when}")
+
+
+@absence_app.command("clear")
+def absence_clear(
+    employee: Annotated[str, typer.Argument(help="Employee id")], db: DbOption = None
+) -> None:
+    """End the employee's code now: they are present again."""
+    directory = _directory(db)
+    try:
+        n = store.clear_absence(directory.engine, employee, now=datetime.now(UTC))
+    except store.NotFound as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(f"{employee}: present ({n} code(s) ended)")
+
+
+@absence_app.command("list")
+def absence_list(
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit")] = None,
+    at: AtOption = None,
+    db: DbOption = None,
+) -> None:
+    """Who has an active code, as operators may see it (sick and private: Fraværende)."""
+    directory = _directory(db)
+    moment = _moment(directory, at)
+    with directory.engine.connect() as conn:
+        rows = store.list_absences(conn, moment, unit)
+    tz = moment.tzinfo
+    for absence, name in rows:
+        until = absence.until.astimezone(tz).strftime("%Y-%m-%d %H:%M") if absence.until else "?"
+        typer.echo(f"{absence.employee:30} {name:30} {shown_as(absence.code):15} til {until}")
+    if not rows:
+        typer.echo("nobody is away")
+
+
+@app.command("unit-away")
+def unit_away_cmd(
+    unit: Annotated[str, typer.Argument(help="Unit id")],
+    from_: Annotated[str, typer.Option("--from", help="Start, local time")],
+    until: Annotated[str, typer.Option("--until", help="Expected back, local time")],
+    note: Annotated[str, typer.Option("--note", help="Internal note")] = "",
+    db: DbOption = None,
+) -> None:
+    """Report a whole unit away (R3.9): calls get a message and the time they are back."""
+    directory = _directory(db)
+    start, end = _moment(directory, from_, "--from"), _moment(directory, until, "--until")
+    try:
+        store.unit_away(
+            directory.engine, unit, start, end, note, actor="cli", now=datetime.now(UTC)
+        )
+    except store.NotFound as exc:
+        raise fail(str(exc), 2) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(
+        f"{unit}: away {start.isoformat(timespec='minutes')} - {end.isoformat(timespec='minutes')}"
+    )
+
+
+@app.command("unit-back")
+def unit_back_cmd(
+    unit: Annotated[str, typer.Argument(help="Unit id")],
+    at: AtOption = None,
+    db: DbOption = None,
+) -> None:
+    """Report a unit back (R3.9): transfers work again at once."""
+    directory = _directory(db)
+    moment = _moment(directory, at)
+    try:
+        n = store.unit_back(directory.engine, unit, moment)
+    except store.NotFound as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(f"{unit}: back at {moment.isoformat(timespec='minutes')} ({n} absence(s) ended)")

@@ -1,0 +1,112 @@
+"""The routing advice as a service: the snapshot, its search index, presence, and the rules.
+
+The CLI and the web app both call `Directory.advise`, so they always agree.
+Citizen facts (birth day, surname, postcode) pass through here and are never
+logged, stored or repeated in an error message.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from omstilling.domain.advice import Advice, Inquiry, advise
+from omstilling.domain.hours import parse_moment, to_local
+from omstilling.domain.organisation import Organisation
+from omstilling.search import SearchIndex
+from omstilling.store.organisation import SnapshotCache
+from omstilling.store.presence import load_presence
+
+CPR_SHAPE = re.compile(r"^\s*\d{6}\s*-?\s*\d{4}\s*$")
+
+
+class CitizenFactError(ValueError):
+    """A citizen fact in the wrong form; the message names the field, never the value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def parse_birth_day(value: str | int | None) -> int | None:
+    """The day of the month (1-31). A whole CPR number is refused and never echoed."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if CPR_SHAPE.match(text) or (text.isdigit() and len(text) > 2):
+        raise CitizenFactError(
+            "birth_day",
+            "birth_day: only the day of the month is used (1-31), never a whole CPR number; "
+            "nothing was stored",
+        )
+    if not text.isdigit() or not 1 <= int(text) <= 31:
+        raise CitizenFactError("birth_day", "birth_day: must be a day of the month, 1-31")
+    return int(text)
+
+
+def parse_postcode(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    if not re.fullmatch(r"\d{4}", value.strip()):
+        raise CitizenFactError("postcode", "postcode: must be a Danish postcode of four digits")
+    return value.strip()
+
+
+def parse_surname(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    if len(value) > 100 or not any(ch.isalpha() for ch in value):
+        raise CitizenFactError("surname", "surname: must be a name")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    org: Organisation
+    index: SearchIndex
+
+
+class Directory:
+    """The current organisation with its search index, rebuilt when the revision changes."""
+
+    def __init__(self, engine: Engine, snapshots: SnapshotCache | None = None) -> None:
+        self.engine = engine
+        self.snapshots = snapshots or SnapshotCache(engine)
+        self._lock = threading.Lock()
+        self._current: _Indexed | None = None
+
+    def organisation(self) -> Organisation | None:
+        return self.snapshots.get()
+
+    def indexed(self) -> _Indexed | None:
+        org = self.snapshots.get()
+        if org is None:
+            return None
+        current = self._current
+        if current is not None and current.org is org:
+            return current
+        with self._lock:
+            if self._current is None or self._current.org is not org:
+                self._current = _Indexed(org, SearchIndex.build(org))
+            return self._current
+
+    def moment(self, text: str | None, now: datetime) -> datetime:
+        """`--at` / `at`: local time of the municipality unless an offset is given."""
+        org = self.organisation()
+        tz = ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
+        if text is None or text == "":
+            return to_local(now, tz)
+        return parse_moment(text, tz)
+
+    def advise(self, inquiry: Inquiry, at: datetime) -> Advice:
+        indexed = self.indexed()
+        if indexed is None:
+            raise LookupError("no organisation has been imported yet")
+        with self.engine.connect() as conn:
+            presence = load_presence(conn, at)
+        return advise(indexed.org, inquiry, at, presence, indexed.index)

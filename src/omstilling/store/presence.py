@@ -1,0 +1,229 @@
+"""Absence codes and unit-wide absences in the database (R3.9, R3.11).
+
+Times are stored in UTC. An employee has at most one active code: a new code
+ends the one active at its start. The history of the codes sick and private is
+health and private data and is purged after a configurable time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+
+from omstilling.domain.presence import Absence, Presence, UnitAway, validate_absence
+from omstilling.domain.presence import validate_unit_away as _validate_away
+from omstilling.store.models import AbsenceRow, EmployeeRow, UnitAwayRow, UnitRow
+
+PRIVATE_CODES = ("sick", "private")
+
+
+class NotFound(LookupError):
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.id = ident
+        super().__init__(f"unknown {kind} '{ident}'")
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC; SQLite hands back naive datetimes that were stored as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _exists(conn: Connection, model: type[EmployeeRow] | type[UnitRow], ident: str) -> None:
+    found = conn.execute(
+        select(model.id).where(model.id == ident, model.removed_at.is_(None))
+    ).first()
+    if found is None:
+        raise NotFound("employee" if model is EmployeeRow else "unit", ident)
+
+
+@dataclass(frozen=True)
+class StoredAbsence:
+    id: int
+    absence: Absence
+    created_by: str
+
+
+def set_absence(
+    engine: Engine,
+    employee_id: str,
+    code: str,
+    start: datetime,
+    until: datetime | None,
+    note: str = "",
+    *,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Record a code; the code active at `start` (if any) ends there."""
+    validate_absence(code, start, until)
+    start, until = utc(start), utc(until) if until else None
+    with engine.begin() as conn:
+        _exists(conn, EmployeeRow, employee_id)
+        ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
+        conn.execute(
+            update(AbsenceRow)
+            .where(
+                AbsenceRow.employee_id == employee_id,
+                AbsenceRow.starts_at <= start,
+                or_(ends.is_(None), ends > start),
+            )
+            .values(cleared_at=start)
+        )
+        result = conn.execute(
+            insert(AbsenceRow).values(
+                employee_id=employee_id,
+                code=code,
+                starts_at=start,
+                until=until,
+                note=note,
+                created_at=utc(now),
+                created_by=actor,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def clear_absence(engine: Engine, employee_id: str, *, now: datetime) -> int:
+    """End the codes active now and drop those planned for later; how many were touched."""
+    now = utc(now)
+    with engine.begin() as conn:
+        _exists(conn, EmployeeRow, employee_id)
+        ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
+        active = conn.execute(
+            update(AbsenceRow)
+            .where(
+                AbsenceRow.employee_id == employee_id,
+                AbsenceRow.starts_at <= now,
+                or_(ends.is_(None), ends > now),
+            )
+            .values(cleared_at=now)
+        ).rowcount
+        planned = conn.execute(
+            delete(AbsenceRow).where(
+                AbsenceRow.employee_id == employee_id,
+                AbsenceRow.starts_at > now,
+                AbsenceRow.cleared_at.is_(None),
+            )
+        ).rowcount
+        return int(active or 0) + int(planned or 0)
+
+
+def unit_away(
+    engine: Engine,
+    unit_id: str,
+    start: datetime,
+    until: datetime,
+    note: str = "",
+    *,
+    actor: str,
+    now: datetime,
+) -> int:
+    _validate_away(start, until, None)
+    with engine.begin() as conn:
+        _exists(conn, UnitRow, unit_id)
+        result = conn.execute(
+            insert(UnitAwayRow).values(
+                unit_id=unit_id,
+                starts_at=utc(start),
+                until=utc(until),
+                note=note,
+                created_at=utc(now),
+                created_by=actor,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def unit_back(engine: Engine, unit_id: str, at: datetime) -> int:
+    """Report the unit back at `at`: every unit-wide absence running then ends there."""
+    at = utc(at)
+    with engine.begin() as conn:
+        _exists(conn, UnitRow, unit_id)
+        ends = func.coalesce(UnitAwayRow.back_at, UnitAwayRow.until)
+        return int(
+            conn.execute(
+                update(UnitAwayRow)
+                .where(UnitAwayRow.unit_id == unit_id, UnitAwayRow.starts_at <= at, ends > at)
+                .values(back_at=at)
+            ).rowcount
+            or 0
+        )
+
+
+def _absence(row: Any) -> Absence:
+    until = row.until
+    if row.cleared_at is not None and (until is None or utc(row.cleared_at) < utc(until)):
+        until = row.cleared_at
+    start = utc(row.starts_at)
+    end = utc(until) if until else None
+    if end is not None and end <= start:  # cleared at the moment it began
+        end = start + timedelta(microseconds=1)
+    return Absence(row.employee_id, row.code, start, end, row.note)
+
+
+def load_presence(
+    conn: Connection, at: datetime, *, horizon: timedelta = timedelta(days=1)
+) -> Presence:
+    """Every code and unit-wide absence that may matter around `at` (from `at`-horizon on)."""
+    since = utc(at) - horizon
+    ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
+    absences = conn.execute(
+        select(AbsenceRow.__table__)
+        .where(or_(ends.is_(None), ends > since))
+        .order_by(AbsenceRow.id)
+    ).all()
+    away_ends = func.coalesce(UnitAwayRow.back_at, UnitAwayRow.until)
+    aways = conn.execute(
+        select(UnitAwayRow.__table__).where(away_ends > since).order_by(UnitAwayRow.id)
+    ).all()
+    return Presence(
+        [_absence(a) for a in absences],
+        [
+            UnitAway(
+                w.unit_id,
+                utc(w.starts_at),
+                utc(w.until),
+                w.note,
+                utc(w.back_at) if w.back_at else None,
+            )
+            for w in aways
+        ],
+    )
+
+
+def list_absences(
+    conn: Connection, at: datetime, unit_id: str | None = None
+) -> list[tuple[Absence, str]]:
+    """Codes active at `at` with the employee's name, optionally for one unit, by name."""
+    at = utc(at)
+    ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
+    q = (
+        select(AbsenceRow.__table__, EmployeeRow.name.label("employee_name"))
+        .join(EmployeeRow, EmployeeRow.id == AbsenceRow.employee_id)
+        .where(AbsenceRow.starts_at <= at, or_(ends.is_(None), ends > at))
+        .order_by(EmployeeRow.name)
+    )
+    if unit_id:
+        q = q.where(EmployeeRow.unit_id == unit_id)
+    return [(_absence(row), row.employee_name) for row in conn.execute(q).all()]
+
+
+def purge_sensitive_absences(engine: Engine, *, now: datetime, days: int) -> int:
+    """Delete ended sick and private codes older than `days` (health and private data)."""
+    cutoff = utc(now) - timedelta(days=days)
+    ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                delete(AbsenceRow).where(
+                    AbsenceRow.code.in_(PRIVATE_CODES), ends.is_not(None), ends < cutoff
+                )
+            ).rowcount
+            or 0
+        )

@@ -1,0 +1,174 @@
+"""The routing brain over HTTP: advice, absence codes, units away and back.
+
+Citizen facts travel only in request bodies, and no error repeats them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from omstilling.domain.advice import Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.hours import HoursError
+from omstilling.domain.presence import CODES, shown_as
+from omstilling.routing import (
+    CitizenFactError,
+    Directory,
+    parse_birth_day,
+    parse_postcode,
+    parse_surname,
+)
+from omstilling.store import presence as store
+
+router = APIRouter(prefix="/api/v1")
+
+
+class AdviceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    q: str | None = Field(None, description="What the call is about, in free text")
+    employee: str | None = None
+    unit: str | None = None
+    task: str | None = None
+    at: str | None = Field(None, description="YYYY-MM-DDTHH:MM, local time unless an offset")
+    birth_day: int | str | None = Field(None, description="Day of the month of birth, 1-31")
+    surname: str | None = None
+    postcode: str | None = None
+
+
+class AbsenceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    code: str = Field(description=f"One of: {', '.join(CODES)}")
+    from_: str | None = Field(None, alias="from", description="Start (default: now)")
+    until: str | None = Field(None, description="Expected return; null when unknown")
+    note: str = Field("", max_length=500, description="Internal; never told to citizens")
+
+
+class UnitAwayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str | None = Field(None, alias="from", description="Start (default: now)")
+    until: str
+    note: str = Field("", max_length=500)
+
+
+class UnitBackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: str | None = None
+
+
+def directory(request: Request) -> Directory:
+    return request.app.state.directory  # type: ignore[no-any-return]
+
+
+def _moment(d: Directory, text: str | None, field: str) -> datetime:
+    try:
+        return d.moment(text, datetime.now(UTC))
+    except HoursError:
+        raise HTTPException(422, f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
+
+
+@router.post("/advice")
+def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
+    """The routing advice of spec/advice.md for one call."""
+    d = directory(request)
+    if d.organisation() is None:
+        raise HTTPException(503, "no organisation has been imported yet")
+    if body.q is not None and not body.q.strip() and not (body.employee or body.unit or body.task):
+        raise HTTPException(422, "q: empty; say what to search for")
+    try:
+        inquiry = Inquiry(
+            query=body.q,
+            employee=body.employee,
+            unit=body.unit,
+            task=body.task,
+            birth_day=parse_birth_day(body.birth_day),
+            surname=parse_surname(body.surname),
+            postcode=parse_postcode(body.postcode),
+        )
+    except CitizenFactError as exc:
+        raise HTTPException(422, str(exc)) from None
+    at = _moment(d, body.at, "at")
+    try:
+        return d.advise(inquiry, at).to_json()
+    except UnknownId as exc:
+        raise HTTPException(404, str(exc)) from None
+    except NothingFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except InvalidInquiry as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.put("/employees/{employee_id}/absence")
+def put_absence(employee_id: str, body: AbsenceRequest, request: Request) -> dict[str, Any]:
+    """Set an employee's absence code (R3.11): for the phone system, a calendar or Teams."""
+    if body.code not in CODES:
+        raise HTTPException(422, f"code: unknown absence code; known codes: {', '.join(CODES)}")
+    d = directory(request)
+    start = _moment(d, body.from_, "from")
+    until = _moment(d, body.until, "until") if body.until else None
+    try:
+        ident = store.set_absence(
+            d.engine,
+            employee_id,
+            body.code,
+            start,
+            until,
+            body.note,
+            actor="api",
+            now=datetime.now(UTC),
+        )
+    except store.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {
+        "id": ident,
+        "employee": employee_id,
+        "code": body.code,
+        "shown_as": shown_as(body.code),
+        "from": start.isoformat(),
+        "until": until.isoformat() if until else None,
+    }
+
+
+@router.delete("/employees/{employee_id}/absence", status_code=204)
+def delete_absence(employee_id: str, request: Request) -> Response:
+    """Clear the employee's code: present again."""
+    try:
+        store.clear_absence(directory(request).engine, employee_id, now=datetime.now(UTC))
+    except store.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
+
+
+@router.post("/units/{unit_id}/away", status_code=201)
+def post_unit_away(unit_id: str, body: UnitAwayRequest, request: Request) -> dict[str, Any]:
+    """Report a whole unit away (R3.9)."""
+    d = directory(request)
+    start = _moment(d, body.from_, "from")
+    until = _moment(d, body.until, "until")
+    try:
+        ident = store.unit_away(
+            d.engine, unit_id, start, until, body.note, actor="api", now=datetime.now(UTC)
+        )
+    except store.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"id": ident, "unit": unit_id, "from": start.isoformat(), "until": until.isoformat()}
+
+
+@router.post("/units/{unit_id}/back")
+def post_unit_back(
+    unit_id: str, request: Request, body: UnitBackRequest | None = None
+) -> dict[str, Any]:
+    """Report a unit back (R3.9): the unit-wide absence running now ends."""
+    d = directory(request)
+    at = _moment(d, body.at if body else None, "at")
+    try:
+        ended = store.unit_back(d.engine, unit_id, at)
+    except store.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return {"unit": unit_id, "back_at": at.isoformat(), "ended": ended}

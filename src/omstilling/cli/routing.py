@@ -217,3 +217,26 @@ def unit_back_cmd(
     except store.NotFound as exc:
         raise fail(str(exc), 2) from None
     typer.echo(f"{unit}: back at {moment.isoformat(timespec='minutes')} ({n} absence(s) ended)")
+
+
+@app.command("purge")
+def purge_cmd(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--absence-days",
+            help="Keep sick/private codes this many days "
+            "(default: OMSTILLING_SENSITIVE_ABSENCE_RETENTION_DAYS, 90)",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Delete personal data past its retention: ended sick and private absence codes."""
+    from omstilling.settings import Settings
+
+    keep = days if days is not None else Settings().sensitive_absence_retention_days
+    if keep < 1:
+        raise fail("--absence-days must be at least 1", 2)
+    engine = open_engine(db)
+    n = store.purge_sensitive_absences(engine, now=datetime.now(UTC), days=keep)
+    typer.echo(f"purged {n} sick/private absence code(s) older than {keep} days")

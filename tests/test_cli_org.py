@@ -101,3 +101,28 @@ def test_stale_revision_is_refused_naming_the_force_option(
     r = run("import", str(old), cwd=tmp_path, db=sqlite_url)
     assert r.returncode == 1
     assert "revision 1" in r.stderr and "--force" in r.stderr
+
+
+def test_advise_errors_exit_2_and_never_echo_a_cpr_number(
+    mini_file: Path, tmp_path: Path, sqlite_url: str
+) -> None:
+    run("import", str(mini_file), cwd=tmp_path, db=sqlite_url)
+    r = run(
+        "advise",
+        "--task",
+        "kontanthjaelp",
+        "--birth-day",
+        "031185-1234",
+        cwd=tmp_path,
+        db=sqlite_url,
+    )
+    assert r.returncode == 2
+    assert "only the day of the month" in r.stderr and "031185" not in r.stderr + r.stdout
+    r = run("advise", "--employee", "ghost", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 2 and "unknown employee 'ghost'" in r.stderr
+    r = run("advise", "--unit", "familie", "--at", "30/11 10:00", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 2 and "YYYY-MM-DDTHH:MM" in r.stderr
+    r = run("advise", "", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 2 and "search for" in r.stderr
+    r = run("absence", "set", "mette-jobcenter", "nap", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 2 and "unknown absence code 'nap'" in r.stderr

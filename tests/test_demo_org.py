@@ -456,7 +456,7 @@ def test_r2_2_demo_distributions(demo: dict[str, Any]) -> None:
     tasks, units, employees = tasks_of(demo), units_of(demo), employees_of(demo)
     kth = tasks["kontanthjaelp"][0]["distribution"]
     assert kth["by"] == "birth_day"
-    assert [r["match"] for r in kth["rules"]] == ["1-10", "11-20", "21-31"]
+    assert [r["match"] for r in kth["rules"]] == ["1-15", "16-23", "24-31"]
     team_targets = [r["unit"] for r in kth["rules"] if "unit" in r]
     assert team_targets and units[team_targets[0]]["kind"] == "team"
     fam = tasks["underretning"][0]["distribution"]

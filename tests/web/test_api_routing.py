@@ -1,0 +1,111 @@
+"""The advice and presence API: same answers as the CLI, and citizen facts never echoed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from omstilling import orgfile
+from omstilling.settings import Settings
+from omstilling.store.organisation import import_organisation
+from omstilling.web.app import create_app
+from tests.conftest import mini_text
+
+
+@pytest.fixture
+def client(engine: Engine, db_url: str) -> Iterator[TestClient]:
+    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
+    with TestClient(create_app(Settings(database_url=db_url), engine=engine)) as c:
+        yield c
+
+
+def test_advice_by_task_and_birth_day(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/advice", json={"task": "kontanthjaelp", "birth_day": 12, "at": "2026-11-30T10:00"}
+    )
+    assert r.status_code == 200
+    assert r.json()["employee"] == "mette-jobcenter"
+
+
+@pytest.mark.parametrize("cpr", ["0311851234", "031185-1234", "031185 1234"])
+def test_a_whole_cpr_number_is_refused_and_never_echoed(client: TestClient, cpr: str) -> None:
+    r = client.post("/api/v1/advice", json={"task": "kontanthjaelp", "birth_day": cpr})
+    assert r.status_code == 422
+    assert "only the day of the month" in r.text
+    assert cpr not in r.text and "0311" not in r.text
+
+
+def test_birth_day_outside_1_to_31_is_refused(client: TestClient) -> None:
+    r = client.post("/api/v1/advice", json={"task": "kontanthjaelp", "birth_day": 32})
+    assert r.status_code == 422 and "1-31" in r.text and "32" not in r.text
+
+
+def test_validation_errors_never_repeat_the_input(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/advice", json={"task": "kontanthjaelp", "surname": {"secret": "Østergaard"}}
+    )
+    assert r.status_code == 422
+    assert "Østergaard" not in r.text and "secret" not in r.text
+    assert "surname" in r.text
+
+
+def test_unknown_id_is_404_naming_it(client: TestClient) -> None:
+    r = client.post("/api/v1/advice", json={"employee": "ghost"})
+    assert r.status_code == 404 and "ghost" in r.json()["detail"]
+
+
+def test_empty_query_asks_for_something_to_search_for(client: TestClient) -> None:
+    r = client.post("/api/v1/advice", json={"q": "  "})
+    assert r.status_code == 422 and "search for" in r.text
+
+
+def test_unparsable_at_names_the_accepted_form(client: TestClient) -> None:
+    r = client.post("/api/v1/advice", json={"unit": "familie", "at": "tomorrow"})
+    assert r.status_code == 422 and "YYYY-MM-DDTHH:MM" in r.text
+
+
+def test_r3_11_absence_set_and_cleared_over_the_api(client: TestClient) -> None:
+    r = client.put(
+        "/api/v1/employees/mette-jobcenter/absence",
+        json={
+            "code": "sick",
+            "from": "2026-11-30T08:00",
+            "until": "2026-12-02T09:00",
+            "note": "influenza",
+        },
+    )
+    assert r.status_code == 200 and r.json()["shown_as"] == "Fraværende"
+    advice = client.post(
+        "/api/v1/advice", json={"employee": "mette-jobcenter", "at": "2026-11-30T10:00"}
+    ).json()
+    assert advice["absence"]["shown_as"] == "Fraværende"
+    assert "influenza" not in advice["say"] and "syg" not in advice["say"].lower()
+    assert client.delete("/api/v1/employees/mette-jobcenter/absence").status_code == 204
+
+
+def test_absence_with_unknown_code_or_employee(client: TestClient) -> None:
+    r = client.put("/api/v1/employees/mette-jobcenter/absence", json={"code": "nap"})
+    assert r.status_code == 422 and "unknown absence code" in r.text
+    r = client.put("/api/v1/employees/ghost/absence", json={"code": "meeting"})
+    assert r.status_code == 404
+
+
+def test_r3_9_unit_away_and_back_over_the_api(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/units/jobcenter/away",
+        json={"from": "2026-11-30T09:00", "until": "2026-11-30T12:00"},
+    )
+    assert r.status_code == 201
+    advice = client.post(
+        "/api/v1/advice", json={"employee": "mette-jobcenter", "at": "2026-11-30T10:00"}
+    ).json()
+    assert advice["action"] == "take_message" and "R3.9" in advice["rules"]
+    r = client.post("/api/v1/units/jobcenter/back", json={"at": "2026-11-30T10:30"})
+    assert r.status_code == 200 and r.json()["ended"] == 1
+    advice = client.post(
+        "/api/v1/advice", json={"employee": "mette-jobcenter", "at": "2026-11-30T11:00"}
+    ).json()
+    assert advice["action"] == "transfer"

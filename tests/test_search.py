@@ -88,7 +88,9 @@ def load_local(text: str) -> Organisation:
                 employees=tuple(e["id"] for e in u.get("employees", [])),
             )
         )
-    return Organisation(Municipality(doc["municipality"]["name"], HOURS), units, employees, tasks, [])
+    return Organisation(
+        Municipality(doc["municipality"]["name"], HOURS), units, employees, tasks, []
+    )
 
 
 def load_mini() -> Organisation:
@@ -159,7 +161,9 @@ def first(index: SearchIndex, query: str) -> tuple[str, str]:
         ("Anne A", "employee", "anne-familie"),
     ],
 )
-def test_acceptance_search(mini: SearchIndex, query: str, kind: str | None, id_: str | None) -> None:
+def test_acceptance_search(
+    mini: SearchIndex, query: str, kind: str | None, id_: str | None
+) -> None:
     hits = mini.search(query)
     if kind is None:
         assert hits == []
@@ -180,7 +184,9 @@ def test_s22_task_before_unit_and_employee_mentioning_it(mini: SearchIndex) -> N
 
 def test_s24_unit_before_employee_titled_jobcenterchef(mini: SearchIndex) -> None:
     hits = mini.search("jobcentret")
-    assert hits[0] == Hit("unit", "jobcenter", "Jobcenter", "jobcenter", hits[0].score, "exact", "name")
+    assert hits[0] == Hit(
+        "unit", "jobcenter", "Jobcenter", "jobcenter", hits[0].score, "exact", "name"
+    )
     assert "jens-jobcenter" not in [h.id for h in hits[:1]]
     hits = mini.search("jobcenter")
     assert [(h.id, h.match) for h in hits] == [("jobcenter", "exact"), ("jens-jobcenter", "prefix")]
@@ -230,7 +236,11 @@ def test_mobile_numbers_are_not_searchable() -> None:
     org = Organisation(
         Municipality("X", HOURS),
         [Unit("u", "Enhed", "department", employees=("e",))],
-        [Employee("e", "u", "Eva Mobil", phone="+4589150000", mobile="+4520304050", extension="3101")],
+        [
+            Employee(
+                "e", "u", "Eva Mobil", phone="+4589150000", mobile="+4520304050", extension="3101"
+            )
+        ],
         [],
         [],
     )
@@ -244,6 +254,60 @@ def test_number_prefix_while_typing(mini: SearchIndex) -> None:
     ids = [h.id for h in mini.search("89 15 22")]
     assert {"jobcenter", "jens-jobcenter", "mette-jobcenter"} <= set(ids)
     assert all(h.match == "prefix" for h in mini.search("89 15 22"))
+
+
+def _small_org(task_names: list[str]) -> Organisation:
+    tasks = [Task(f"t{i}", "u", name) for i, name in enumerate(task_names)]
+    unit = Unit("u", "Jobcenter", "department", tasks=tuple(t.id for t in tasks))
+    return Organisation(Municipality("X", HOURS), [unit], [], tasks, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("barselsorloven", "Barselsorlov"),
+        ("barselsorlovens", "Barselsorlov"),
+        ("ydelsen", "Ydelse"),
+        ("ydelserne", "Ydelse"),
+        ("cyklen", "Cykel"),
+        ("cykler", "Cykel"),
+        ("skatten", "Skat"),
+        ("kommunens", "Kommune"),
+        ("huset", "Hus"),
+        ("jobcentret", "Jobcenter"),
+        ("jobcenteret", "Jobcenter"),
+        ("jobcentrets", "Jobcenter"),
+        ("misbrugscenter", "Misbrugscentret"),  # the field inflected, the query not
+    ],
+)
+def test_inflected_forms_count_as_the_base_word(query: str, expected: str) -> None:
+    names = ["Barselsorlov", "Ydelse", "Cykel", "Skat", "Kommune", "Hus", "Misbrugscentret"]
+    hits = SearchIndex.build(_small_org(names)).search(query)
+    assert hits, query
+    assert (hits[0].name, hits[0].match) == (expected, "exact")
+    assert hits[0].score < 1.0  # an exact spelling of the word would rank before it
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ygedagpenge", "Sygedagpenge"),  # first letter missing
+        ("xygedagpenge", "Sygedagpenge"),  # first letter wrong
+        ("ysgedagpenge", "Sygedagpenge"),  # first two letters swapped
+        ("ssygedagpenge", "Sygedagpenge"),  # a letter too many first
+        ("sygedagpegne", "Sygedagpenge"),
+        ("kontanthjlp", "Kontanthjælp"),
+    ],
+)
+def test_typos_anywhere_in_the_word(query: str, expected: str) -> None:
+    hits = SearchIndex.build(_small_org(["Sygedagpenge", "Kontanthjælp"])).search(query)
+    assert [(h.name, h.match) for h in hits] == [(expected, "fuzzy")]
+
+
+def test_short_words_have_no_typos() -> None:
+    index = SearchIndex.build(_small_org(["Pas", "Skat"]))
+    assert index.search("pus") == []
+    assert [h.name for h in index.search("skta")] == ["Skat"]  # 4 letters: one typo
 
 
 # --- fold ---------------------------------------------------------------------------------
@@ -289,7 +353,9 @@ FIRST = ["Anne", "Bo", "Carl", "Dorte", "Søren", "Åse", "Jens", "Mette", "Niel
 LAST = ["Andersen", "Østergaard", "Aagaard", "Hansen", "Jensen", "Krog", "Dahl", "Bak", "Vang"]
 WORDS = ["pas", "skat", "bolig", "ældre", "børn", "skole", "vej", "affald", "pension", "ydelse"]
 
-names = st.builds(lambda f, l: f"{f} {l}", st.sampled_from(FIRST), st.sampled_from(LAST))
+names = st.builds(
+    lambda first, last: f"{first} {last}", st.sampled_from(FIRST), st.sampled_from(LAST)
+)
 
 
 @st.composite
@@ -301,8 +367,13 @@ def organisations(draw: st.DrawFn) -> Organisation:
     for u in range(n_units):
         emp_names = draw(st.lists(names, max_size=5))
         task_words = draw(st.lists(st.sampled_from(WORDS), max_size=3, unique=True))
-        emps = [Employee(f"e{u}-{i}", f"u{u}", n, title="Sagsbehandler") for i, n in enumerate(emp_names)]
-        tsks = [Task(f"t{u}-{w}", f"u{u}", w.capitalize(), keywords=(w + "sag",)) for w in task_words]
+        emps = [
+            Employee(f"e{u}-{i}", f"u{u}", n, title="Sagsbehandler")
+            for i, n in enumerate(emp_names)
+        ]
+        tsks = [
+            Task(f"t{u}-{w}", f"u{u}", w.capitalize(), keywords=(w + "sag",)) for w in task_words
+        ]
         employees += emps
         tasks += tsks
         units.append(
@@ -320,7 +391,9 @@ def organisations(draw: st.DrawFn) -> Organisation:
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(organisations(), st.data())
-def test_a_name_finds_itself_first_among_exact_matches(org: Organisation, data: st.DataObject) -> None:
+def test_a_name_finds_itself_first_among_exact_matches(
+    org: Organisation, data: st.DataObject
+) -> None:
     entities: list[tuple[str, str, str]] = (
         [("task", t.id, t.name) for t in org.tasks.values()]
         + [("unit", u.id, u.name) for u in org.units.values()]
@@ -353,7 +426,9 @@ def test_ranking_follows_the_spec_order(org: Organisation, query: str) -> None:
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(organisations(), st.data())
-def test_search_is_case_and_danish_letter_insensitive(org: Organisation, data: st.DataObject) -> None:
+def test_search_is_case_and_danish_letter_insensitive(
+    org: Organisation, data: st.DataObject
+) -> None:
     employees = list(org.employees.values())
     if not employees:
         return
@@ -371,7 +446,8 @@ _SYLLABLES = [
     "sag", "æl", "dre", "pleje", "syg", "dag", "penge", "kon", "tant", "stø", "t", "tilskud",
     "kort", "skat", "af", "fald", "vand", "park", "kul", "tur", "idræt", "sund", "hed", "ret",
 ]  # fmt: skip
-_FIRST_NAMES = FIRST + [
+_FIRST_NAMES = [
+    *FIRST,
     "Lars", "Hanne", "Peter", "Susanne", "Michael", "Lene", "Thomas", "Birgitte", "Rasmus",
     "Camilla", "Mads", "Louise", "Henrik", "Maria", "Jakob", "Signe", "Ole", "Kirsten",
 ]  # fmt: skip
@@ -437,7 +513,8 @@ def synthetic_org(
                 "department",
                 parent=None if u < 10 else f"u{rnd.randrange(10)}",
                 description=" ".join(rnd.choice(pool) for _ in range(rnd.randint(5, 15))) + ".",
-                address=f"{word().capitalize()}vej {rnd.randint(1, 99)}, {rnd.randint(8900, 8990)} Randers",
+                address=f"{word().capitalize()}vej {rnd.randint(1, 99)}, "
+                f"{rnd.randint(8900, 8990)} Randers",
                 numbers=(Number(f"+4570{u:06d}"),),
                 tasks=tuple(tasks_by_unit.get(uid, [])),
                 employees=tuple(emps_by_unit.get(uid, [])),

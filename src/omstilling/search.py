@@ -9,26 +9,33 @@ matches a word of an entity's field
   forms citizens use ("jobcentret", "kontanthjælpen", "barselsorloven",
   "ydelserne", genitive -s), which count as the base word (spec: advice.md,
   "Search ranking");
-- as a prefix while typing (three letters or more; in a query of several words a
-  shorter word may be the prefix of a word of an entity another word found);
-- within typos (optimal string alignment distance: one for words of 4-7 letters,
-  two from 8 letters, none under 4).
+- as a prefix while typing: a single word from three letters; in a query of several
+  words the last word from one letter ("Signe T"), while a short earlier word must
+  match exactly ("Bo E" is Bo, then a word on E);
+- within typos (optimal string alignment distance, so a swap is one typo: one for
+  words of 4-7 letters, two from 8 letters, none under 4).
 
 Every query word must match some word of the entity. A phone number in any
-spelling finds whose it is. Ranking follows the spec: the kind of match decides
-first (exact, prefix, fuzzy; for a query of several words, the weakest word's),
-then the field tier (names and keywords and whole numbers; KLE and title;
-description, main tasks and address), then task before unit before employee,
-then the score (how much of a word a prefix covers, the number of typos), then
-the folded name.
+spelling (employee `phone` and `extension`, unit `numbers`; never a mobile) finds
+whose it is, as a top-tier field "number"; from six digits a number is also
+matched as a prefix. Ranking follows the spec: the kind of match decides first
+(exact, prefix, fuzzy; for a query of several words, the weakest word's, then how
+many words matched less than exactly), then the field tier (names, keywords and
+whole numbers; KLE and title; description, main tasks and address; for several
+words, the lowest tier any word needed), then task before unit before employee,
+then the score, then the folded name. The score is 1.0 only for an exact match of
+every word in a top field; a spelling without æ/ø/å scores 0.95 and an inflected
+form 0.9 (still "exact"), a prefix 0.6-0.9 by how much of the word is typed, a
+typo 0.5 or 0.4; lower tiers multiply by 0.85 and 0.7; several words average.
 
 Performance: postings per folded token are sorted by (tier, entity rank), so a
 one-word query merges the heads of the matching tokens' postings and stops after
 `limit` entities; a query of several words walks the postings of its most selective
-word and checks the other words against that entity's own words. Prefixes come
-from a sorted vocabulary (bisect); typo candidates from rapidfuzz over the
-vocabulary bucketed by length, and only when exact and prefix matches did not
-already fill the page.
+word and checks each other word either by walking its postings (when they are
+fewer) or against the candidate's own words. Prefixes come from a sorted
+vocabulary (bisect). Typo candidates come from rapidfuzz over the vocabulary
+bucketed by (length, first letter) and (length, second letter), and are only looked
+for when exact and prefix matches did not already fill the page.
 """
 
 from __future__ import annotations
@@ -38,7 +45,6 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -70,14 +76,16 @@ _SPECIAL = str.maketrans(
     }
 )
 _NON_WORD = re.compile(r"[\W_]+")
+# combining marks left by NFKD: diacritics of Latin, Greek and Cyrillic letters (others
+# are not word characters and become spaces)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _fold_once(text: str) -> str:
     t = text.lower()
     if not t.isascii():
         t = t.translate(_SPECIAL)
-        t = unicodedata.normalize("NFKD", t)
-        t = "".join(c for c in t if not unicodedata.combining(c))
+        t = _COMBINING.sub("", unicodedata.normalize("NFKD", t))
         t = t.lower().translate(_SPECIAL)
     return " ".join(_NON_WORD.sub(" ", t).split())
 
@@ -206,7 +214,7 @@ FIELDS: tuple[str, ...] = (
 )
 _F = {name: code for code, name in enumerate(FIELDS)}
 _TIER: tuple[int, ...] = (1, 1, 1, 2, 2, 3, 3, 3)
-_TIER_FACTOR = {1: 1.0, 2: 0.85, 3: 0.7}
+_TIER_FACTOR = (0.0, 1.0, 0.85, 0.7)  # by tier
 _KINDS: tuple[HitKind, ...] = ("task", "unit", "employee")
 _MATCHES: tuple[MatchKind, ...] = ("exact", "prefix", "fuzzy")
 _EXACT, _PREFIX, _FUZZY = 0, 1, 2
@@ -216,6 +224,8 @@ _EXACT, _PREFIX, _FUZZY = 0, 1, 2
 _EIDX_BITS = 26
 _EIDX_MASK = (1 << _EIDX_BITS) - 1
 _FIELD_BITS = 3
+_TIER_SHIFT = _FIELD_BITS + _EIDX_BITS
+_PREFIX_MIN = 3  # a single word is a prefix from three letters
 _NUMBER_PREFIX_MIN = 6
 _NUMBER_PREFIX_CAP = 5000
 
@@ -264,27 +274,36 @@ class SearchIndex:
         self._entity_tokens: list[tuple[str, ...]] = []
         self._entity_fields: list[bytes] = []
         self._numbers: dict[str, list[int]] = {}
+        self._short_prefixes: dict[str, dict[str, tuple[int, float]]] = {}
         self._number_keys: list[str] = []
 
     # --- build ----------------------------------------------------------------------
 
     @classmethod
     def build(cls, org: Organisation) -> SearchIndex:
+        folded: dict[str, str] = {}  # titles, keywords and names repeat
+
+        def fold_cached(text: str) -> str:
+            out = folded.get(text)
+            if out is None:
+                out = folded[text] = fold(text)
+            return out
+
         raw: list[tuple[int, str, str, str, str, list[tuple[int, str]], list[str]]] = []
         for t in org.tasks.values():
             fields = [(_F["name"], t.name)]
             fields += [(_F["keywords"], k) for k in t.keywords]
             if t.kle:
                 fields.append((_F["kle"], t.kle))
-            raw.append((0, fold(t.name), t.id, t.name, t.unit, fields, []))
+            raw.append((0, fold_cached(t.name), t.id, t.name, t.unit, fields, []))
         for u in org.units.values():
             fields = [(_F["name"], u.name)]
             if u.description:
                 fields.append((_F["description"], u.description))
             if u.address:
                 fields.append((_F["address"], u.address))
-            numbers = [n.e164 for n in u.numbers]
-            raw.append((1, fold(u.name), u.id, u.name, u.id, fields, numbers))
+            unit_numbers = [n.e164 for n in u.numbers]
+            raw.append((1, fold_cached(u.name), u.id, u.name, u.id, fields, unit_numbers))
         for e in org.employees.values():
             fields = [(_F["name"], e.name)]
             if e.title:
@@ -292,8 +311,8 @@ class SearchIndex:
             if e.main_tasks:
                 fields.append((_F["main_tasks"], e.main_tasks))
             # mobiles are internal only and never searchable
-            numbers = [n for n in (e.phone, e.extension) if n]
-            raw.append((2, fold(e.name), e.id, e.name, e.unit, fields, numbers))
+            own_numbers = [n for n in (e.phone, e.extension) if n]
+            raw.append((2, fold_cached(e.name), e.id, e.name, e.unit, fields, own_numbers))
         raw.sort(key=lambda r: (r[0], r[1], r[2]))
 
         self = cls()
@@ -303,15 +322,15 @@ class SearchIndex:
         interned: dict[str, str] = {}
         postings: dict[str, list[int]] = {}
         numbers: dict[str, list[int]] = {}
-        fold_cache: dict[str, list[str]] = {}
+        token_cache: dict[str, list[str]] = {}
         for eidx, (kind, _, eid, name, unit, fields, nums) in enumerate(raw):
             self._entities.append(_Entity(kind, eid, name, unit))
             best: dict[str, int] = {}
             for code, text in fields:
-                tokens = fold_cache.get(text)
+                tokens = token_cache.get(text)
                 if tokens is None:
-                    tokens = [interned.setdefault(w, w) for w in fold(text).split()]
-                    fold_cache[text] = tokens
+                    tokens = [interned.setdefault(w, w) for w in fold_cached(text).split()]
+                    token_cache[text] = tokens
                 for tok in tokens:
                     old = best.get(tok)
                     if old is None or (_TIER[code], code) < (_TIER[old], old):
@@ -351,15 +370,30 @@ class SearchIndex:
         tasks_end, units_end = self._kind_bounds
         return 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
 
-    def _prefix_tokens(self, sorted_words: list[str], prefix: str) -> Iterable[str]:
-        i = bisect_left(sorted_words, prefix)
-        n = len(sorted_words)
-        while i < n and sorted_words[i].startswith(prefix):
-            yield sorted_words[i]
-            i += 1
+    @staticmethod
+    def _prefix_range(sorted_words: list[str], prefix: str) -> list[str]:
+        lo = bisect_left(sorted_words, prefix)
+        last = ord(prefix[-1])
+        if last >= 0x10FFFF:
+            return [w for w in sorted_words[lo:] if w.startswith(prefix)]
+        hi = bisect_left(sorted_words, prefix[:-1] + chr(last + 1), lo)
+        return sorted_words[lo:hi]
 
     def _expand(self, word: str, *, prefix: bool, fuzzy: bool) -> dict[str, tuple[int, float]]:
         """The vocabulary tokens a query word matches: token -> (match kind, word score)."""
+        if prefix and not fuzzy and len(word) < _PREFIX_MIN:
+            # one or two letters typed after a name ("Signe T"): there are few such
+            # prefixes and each matches much of the vocabulary, so keep them
+            cached = self._short_prefixes.get(word)
+            if cached is None:
+                cached = self._expand_uncached(word, prefix=True, fuzzy=False)
+                self._short_prefixes[word] = cached
+            return cached
+        return self._expand_uncached(word, prefix=prefix, fuzzy=fuzzy)
+
+    def _expand_uncached(
+        self, word: str, *, prefix: bool, fuzzy: bool
+    ) -> dict[str, tuple[int, float]]:
         out: dict[str, tuple[int, float]] = {}
         postings = self._postings
         if word in postings:
@@ -376,13 +410,15 @@ class SearchIndex:
                 if form in postings:
                     out.setdefault(form, (_EXACT, 0.9))
         if prefix:
-            for tok in self._prefix_tokens(self._vocab, word):
+            covered = 0.3 * len(word)
+            for tok in self._prefix_range(self._vocab, word):
                 if tok not in out:
-                    out[tok] = (_PREFIX, _prefix_score(word, tok))
-            for skel in self._prefix_tokens(self._skeleton_vocab, word):
+                    out[tok] = (_PREFIX, 0.6 + covered / len(tok))
+            for skel in self._prefix_range(self._skeleton_vocab, word):
+                match = (_PREFIX, 0.59 + covered / len(skel))
                 for tok in self._skeletons[skel]:
                     if tok not in out:
-                        out[tok] = (_PREFIX, _prefix_score(word, skel) - 0.01)
+                        out[tok] = match
         if fuzzy:
             for tok, dist in self._typo_candidates(word).items():
                 if tok not in out:
@@ -429,7 +465,7 @@ class SearchIndex:
             found[eidx] = (_EXACT, _EXACT, 1, self._kind_of(eidx), -1.0, eidx, code)
         if len(key) >= _NUMBER_PREFIX_MIN:
             count = 0
-            for num in self._prefix_tokens(self._number_keys, key):
+            for num in self._prefix_range(self._number_keys, key):
                 if num == key:
                     continue
                 score = -_prefix_score(key, num)
@@ -452,12 +488,20 @@ class SearchIndex:
         Postings of one token are in ranking order and hold each entity once, so a
         k-way merge over the tokens yields entities best first and can stop early.
         """
+        postings = self._postings
+        tasks_end, units_end = self._kind_bounds
+        tf = _TIER_FACTOR
         heap: list[tuple[_Key, int, int]] = []
         lists: list[tuple[array[int], int, float]] = []
         for tok, (kind, wscore) in expansion.items():
-            plist = self._postings[tok]
+            plist = postings[tok]
+            p = plist[0]
+            eidx = (p >> _FIELD_BITS) & _EIDX_MASK
+            tier = p >> _TIER_SHIFT
+            ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
+            key: _Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
+            heap.append((key, len(lists), 0))
             lists.append((plist, kind, wscore))
-            heap.append((self._key(plist[0], kind, wscore), len(lists) - 1, 0))
         heapq.heapify(heap)
         new = 0
         while heap and new < limit:
@@ -470,59 +514,72 @@ class SearchIndex:
             elif key < old:
                 found[eidx] = key
             plist, kind, wscore = lists[li]
-            if pos + 1 < len(plist):
-                heapq.heapreplace(heap, (self._key(plist[pos + 1], kind, wscore), li, pos + 1))
+            pos += 1
+            if pos < len(plist):
+                p = plist[pos]
+                eidx = (p >> _FIELD_BITS) & _EIDX_MASK
+                tier = p >> _TIER_SHIFT
+                ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
+                nxt: _Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
+                heapq.heapreplace(heap, (nxt, li, pos))
             else:
                 heapq.heappop(heap)
-
-    def _key(self, p: int, kind: int, wscore: float) -> _Key:
-        code = p & 7
-        eidx = (p >> _FIELD_BITS) & _EIDX_MASK
-        tier = p >> (_FIELD_BITS + _EIDX_BITS)
-        return (kind, kind, tier, self._kind_of(eidx), -wscore * _TIER_FACTOR[tier], eidx, code)
 
     # --- several words: walk the most selective, check the rest ------------------------
 
     def _many_words(
-        self,
-        words: list[str],
-        expansions: list[dict[str, tuple[int, float]]],
-        complete: list[bool],
-        found: dict[int, _Key],
+        self, expansions: list[dict[str, tuple[int, float]]], found: dict[int, _Key]
     ) -> None:
         """Entities every word matches. The most selective word's postings give the
         candidates; each further word is checked by walking its postings when they are
-        few next to the candidates, else against each candidate's own words."""
-        postings = self._postings
-        sizes = [sum(len(postings[t]) for t in exp) for exp in expansions]
-        order = sorted(range(len(words)), key=lambda i: (not complete[i], sizes[i]))
-        driver = order[0]
-        # per candidate: [worst kind, worst tier, its field, sum of kinds, sum of -scores]
-        state: dict[int, list[Any]] = {}
-        for eidx, (kind, tier, neg, code) in self._word_matches(expansions[driver]).items():
-            state[eidx] = [kind, tier, code, kind, neg]
+        fewer than the candidates, else against each candidate's own words."""
+        sizes = self._sizes(expansions)
+        order = sorted(range(len(expansions)), key=lambda i: sizes[i])
+        per_word = [self._word_matches(expansions[order[0]])]
+        candidates = per_word[0]
         for i in order[1:]:
-            if not state:
+            if not candidates:
                 return
-            if complete[i] and sizes[i] <= 8 * len(state):
-                matches = self._word_matches(expansions[i], state)
+            if sizes[i] <= len(candidates):
+                candidates = self._word_matches(expansions[i], candidates)
             else:
-                matches = self._verify(words[i], expansions[i], complete[i], state)
-            new_state: dict[int, list[Any]] = {}
-            for eidx, (kind, tier, neg, code) in matches.items():
-                acc = state[eidx]
-                if (kind, tier) > (acc[0], acc[1]):
-                    acc[0], acc[1], acc[2] = kind, tier, code
-                acc[3] += kind
-                acc[4] += neg
-                new_state[eidx] = acc
-            state = new_state
-        n = len(words)
-        for eidx, (kind, tier, code, kinds, total) in state.items():
-            key: _Key = (kind, kinds, tier, self._kind_of(eidx), total / n, eidx, code)
+                candidates = self._verify(expansions[i], candidates)
+            per_word.append(candidates)
+        n = len(expansions)
+        tasks_end, units_end = self._kind_bounds
+        for eidx in candidates:
+            kind = kinds = tier = code = 0
+            total = 0.0
+            for matches in per_word:
+                k, t, neg, c = matches[eidx]
+                kinds += k
+                total += neg
+                if k > kind or (k == kind and t > tier):
+                    kind, tier, code = k, t, c
+            ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
+            key: _Key = (kind, kinds, tier, ekind, total / n, eidx, code)
             old = found.get(eidx)
             if old is None or key < old:
                 found[eidx] = key
+
+    def _sizes(self, expansions: list[dict[str, tuple[int, float]]]) -> list[int]:
+        """Number of postings per word, counted only as far as needed to find the least."""
+        postings = self._postings
+        sizes: list[int] = []
+        least = 1 << 62
+        for exp in sorted(expansions, key=len):
+            size = 0
+            for tok in exp:
+                size += len(postings[tok])
+                if size > least:
+                    break
+            least = min(least, size)
+            sizes.append(size)
+        ranked = sorted(range(len(expansions)), key=lambda i: len(expansions[i]))
+        out = [0] * len(expansions)
+        for pos, i in enumerate(ranked):
+            out[i] = sizes[pos]
+        return out
 
     def _word_matches(
         self, expansion: dict[str, tuple[int, float]], among: dict[int, Any] | None = None
@@ -530,42 +587,39 @@ class SearchIndex:
         """Best match of one word per entity (optionally only among some): entity ->
         (match kind, tier, -score, field), from the postings of the word's tokens."""
         best: dict[int, tuple[int, int, float, int]] = {}
+        tf = _TIER_FACTOR
         for tok, (kind, wscore) in expansion.items():
             for p in self._postings[tok]:
                 eidx = (p >> _FIELD_BITS) & _EIDX_MASK
                 if among is not None and eidx not in among:
                     continue
-                tier = p >> (_FIELD_BITS + _EIDX_BITS)
-                cand = (kind, tier, -wscore * _TIER_FACTOR[tier], p & 7)
+                tier = p >> _TIER_SHIFT
+                cand = (kind, tier, -wscore * tf[tier], p & 7)
                 old = best.get(eidx)
                 if old is None or cand < old:
                     best[eidx] = cand
         return best
 
     def _verify(
-        self,
-        word: str,
-        expansion: dict[str, tuple[int, float]],
-        complete: bool,
-        candidates: dict[int, Any],
+        self, expansion: dict[str, tuple[int, float]], candidates: dict[int, Any]
     ) -> dict[int, tuple[int, int, float, int]]:
-        """Best match of one word against each candidate's own words. A short word
-        (under three letters) matches as a prefix of a candidate's word too."""
+        """Best match of one word against each candidate's own words."""
         best: dict[int, tuple[int, int, float, int]] = {}
+        tokens_of = self._entity_tokens
+        fields_of = self._entity_fields
+        matched = expansion.keys()
+        tf = _TIER_FACTOR
         for eidx in candidates:
-            hit: tuple[int, int, float, int] | None = None
-            for tok, code in zip(self._entity_tokens[eidx], self._entity_fields[eidx], strict=True):
-                m = expansion.get(tok)
-                if m is None:
-                    if complete or not tok.startswith(word):
-                        continue
-                    m = (_PREFIX, _prefix_score(word, tok))
-                tier = _TIER[code]
-                cand = (m[0], tier, -m[1] * _TIER_FACTOR[tier], code)
-                if hit is None or cand < hit:
-                    hit = cand
-            if hit is not None:
-                best[eidx] = hit
+            tokens = tokens_of[eidx]
+            if matched.isdisjoint(tokens):  # in C: most candidates end here
+                continue
+            get = expansion.get
+            hit = min(
+                (m[0], _TIER[code], -m[1] * tf[_TIER[code]], code)
+                for tok, code in zip(tokens, fields_of[eidx], strict=True)
+                if (m := get(tok)) is not None
+            )
+            best[eidx] = hit
         return best
 
     # --- search ---------------------------------------------------------------------
@@ -576,39 +630,39 @@ class SearchIndex:
             return []
         found = self._number_matches(query)
         words = list(dict.fromkeys(fold(query).split()))
-        if words:
-            complete = [len(w) >= 3 for w in words]
-            if len(words) > 1 and not any(complete):
-                # only short words ("Bo E"): the longest one may still be a prefix
-                complete[max(range(len(words)), key=lambda i: len(words[i]))] = True
-            if len(words) == 1:
-                self._search_one(words[0], complete[0], limit, found)
-            else:
-                self._search_many(words, complete, limit, found)
+        if len(words) == 1:
+            self._search_one(words[0], limit, found)
+        elif words:
+            self._search_many(words, limit, found)
         ranked = heapq.nsmallest(limit, found.values())
         return [self._hit(key) for key in ranked]
 
-    def _search_one(self, word: str, complete: bool, limit: int, found: dict[int, _Key]) -> None:
+    def _search_one(self, word: str, limit: int, found: dict[int, _Key]) -> None:
         before = len(found)
-        exp = self._expand(word, prefix=complete, fuzzy=False)
+        exp = self._expand(word, prefix=len(word) >= _PREFIX_MIN, fuzzy=False)
         self._one_word(exp, limit, found)
         if len(found) - before < limit and _max_typos(word):
-            fuzzy = self._expand(word, prefix=False, fuzzy=True)
-            extra = {t: m for t, m in fuzzy.items() if m[0] == _FUZZY and t not in exp}
+            extra = {
+                tok: (_FUZZY, 0.5 - 0.1 * (dist - 1))
+                for tok, dist in self._typo_candidates(word).items()
+                if tok not in exp
+            }
             if extra:
                 self._one_word(extra, limit, found)
 
-    def _search_many(
-        self, words: list[str], complete: list[bool], limit: int, found: dict[int, _Key]
-    ) -> None:
-        exps = [self._expand(w, prefix=c, fuzzy=False) for w, c in zip(words, complete, strict=True)]
+    def _search_many(self, words: list[str], limit: int, found: dict[int, _Key]) -> None:
+        # Words before the last are finished words; a short one must match exactly
+        # ("Bo E" is Bo, then any word on E), while the last may still be being typed.
+        last = len(words) - 1
+        prefix = [len(w) >= _PREFIX_MIN or i == last for i, w in enumerate(words)]
+        exps = [self._expand(w, prefix=p, fuzzy=False) for w, p in zip(words, prefix, strict=True)]
         before = len(found)
-        self._many_words(words, exps, complete, found)
+        self._many_words(exps, found)
         if len(found) - before < limit and any(_max_typos(w) for w in words):
             exps = [
-                self._expand(w, prefix=c, fuzzy=True) for w, c in zip(words, complete, strict=True)
+                self._expand(w, prefix=p, fuzzy=True) for w, p in zip(words, prefix, strict=True)
             ]
-            self._many_words(words, exps, complete, found)
+            self._many_words(exps, found)
 
     def _hit(self, key: _Key) -> Hit:
         kind, _, _, _, neg_score, eidx, code = key

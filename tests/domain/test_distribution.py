@@ -29,7 +29,9 @@ TEAM = DistributionTarget(unit="team-a")
 
 
 def dist(
-    by: DistributionBy, *rules: tuple[str, DistributionTarget], default: DistributionTarget | None = None
+    by: DistributionBy,
+    *rules: tuple[str, DistributionTarget],
+    default: DistributionTarget | None = None,
 ) -> Distribution:
     return Distribution(by, tuple(DistributionRule(m, t) for m, t in rules), default)
 
@@ -57,7 +59,9 @@ def dist(
         ("postcode", "1000-9999", ((1000, 9999),)),
     ],
 )
-def test_r2_2_parse_match(by: DistributionBy, text: str, expected: tuple[tuple[int, int], ...]) -> None:
+def test_r2_2_parse_match(
+    by: DistributionBy, text: str, expected: tuple[tuple[int, int], ...]
+) -> None:
     assert parse_match(by, text) == expected
 
 
@@ -206,7 +210,9 @@ def test_r2_2_check_invalid_match_is_an_error() -> None:
 
 
 @given(st.lists(st.tuples(st.integers(1, 31), st.integers(1, 31)), min_size=1, max_size=6))
-def test_r2_2_property_check_errors_iff_some_day_in_two_rules(ranges: list[tuple[int, int]]) -> None:
+def test_r2_2_property_check_errors_iff_some_day_in_two_rules(
+    ranges: list[tuple[int, int]],
+) -> None:
     rules = [(f"{min(a, b)}-{max(a, b)}", ANNE) for a, b in ranges]
     errors, warnings = check(dist("birth_day", *rules))
     count = {day: sum(min(a, b) <= day <= max(a, b) for a, b in ranges) for day in range(1, 32)}
@@ -277,7 +283,9 @@ def test_r2_2_pick_skips_unreadable_rules() -> None:
 def test_r2_2_property_complete_distribution_always_picks(day: int) -> None:
     target = pick(BIRTH, birth_day=day)
     assert target is not None
-    matching = [r for r in BIRTH.rules if any(a <= day <= b for a, b in parse_match("birth_day", r.match))]
+    matching = [
+        r for r in BIRTH.rules if any(a <= day <= b for a, b in parse_match("birth_day", r.match))
+    ]
     assert [r.target for r in matching] == [target]
 
 

@@ -240,10 +240,7 @@ def check(distribution: Distribution) -> tuple[list[str], list[str]]:
     if distribution.default is None and by in _BOUNDS:
         covered = _merge([iv for _, ivs in parsed for iv in ivs])
         if by == "postcode":
-            if covered:
-                gaps = _gaps(covered, covered[0][0], covered[-1][1])
-            else:
-                gaps = []
+            gaps = _gaps(covered, covered[0][0], covered[-1][1]) if covered else []
         else:
             gaps = _gaps(covered, *_BOUNDS[by])
         if gaps:

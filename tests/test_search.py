@@ -9,14 +9,12 @@ Run as a script for build time and latency on a synthetic organisation of 2,000 
 from __future__ import annotations
 
 import random
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +27,7 @@ from omstilling.domain.organisation import (
     Task,
     Unit,
 )
+from omstilling.orgfile import parse_text
 from omstilling.search import Hit, SearchIndex, fold
 
 MINI = Path(__file__).resolve().parent.parent.parent / "shared" / "acceptance" / "randers-mini.yaml"
@@ -38,70 +37,10 @@ HOURS = MunicipalityHours("Mo-Fr 09:00-15:00", "Mo-Fr 09:00-15:00", "Mo-Fr 09:00
 # --- loading the acceptance fixture -------------------------------------------------------
 
 
-def _e164(text: str | None) -> str | None:
-    if text is None:
-        return None
-    digits = re.sub(r"\D", "", str(text))
-    return "+45" + digits[-8:] if len(digits) >= 8 else digits
-
-
-def load_local(text: str) -> Organisation:
-    """A minimal reader of the organisation file, enough for search (no validation)."""
-    doc = yaml.safe_load(text)
-    units: list[Unit] = []
-    employees: list[Employee] = []
-    tasks: list[Task] = []
-    for u in doc["units"]:
-        for t in u.get("tasks", []):
-            tasks.append(
-                Task(
-                    id=t["id"],
-                    unit=u["id"],
-                    name=t["name"],
-                    keywords=tuple(t.get("keywords", [])),
-                    kle=t.get("kle"),
-                )
-            )
-        for e in u.get("employees", []):
-            employees.append(
-                Employee(
-                    id=e["id"],
-                    unit=u["id"],
-                    name=e["name"],
-                    title=e.get("title", ""),
-                    phone=_e164(e.get("phone")),
-                    extension=e.get("extension"),
-                    mobile=_e164(e.get("mobile")),
-                    main_tasks=e.get("main_tasks", ""),
-                )
-            )
-        units.append(
-            Unit(
-                id=u["id"],
-                name=u["name"],
-                kind=u["kind"],
-                parent=u.get("parent"),
-                description=u.get("description", ""),
-                address=u.get("address", ""),
-                numbers=tuple(Number(_e164(n["number"]) or "") for n in u.get("numbers", [])),
-                tasks=tuple(t["id"] for t in u.get("tasks", [])),
-                employees=tuple(e["id"] for e in u.get("employees", [])),
-            )
-        )
-    return Organisation(
-        Municipality(doc["municipality"]["name"], HOURS), units, employees, tasks, []
-    )
-
-
 def load_mini() -> Organisation:
     if not MINI.exists():
         pytest.skip(f"acceptance fixture absent: {MINI}")
-    text = MINI.read_text(encoding="utf-8")
-    try:
-        from omstilling.orgfile import parse_text
-    except ImportError:  # the organisation file parser is not there yet
-        return load_local(text)
-    return parse_text(text)
+    return parse_text(MINI.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

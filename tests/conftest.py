@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -87,3 +88,14 @@ def postgres_module_url() -> Iterator[str]:
     if not PG_URL:
         pytest.skip(PG_SKIP)
     yield from _postgres_database()
+
+
+def api_client(app: Any, scopes: tuple[str, ...] | None = None) -> Any:
+    """A test client that sends a bearer token with every scope (or the ones given)."""
+    from fastapi.testclient import TestClient
+
+    from omstilling.accounts import SCOPES, create_token
+
+    token = create_token(app.state.engine, "tests", list(scopes or SCOPES))
+    return TestClient(app, base_url="https://testserver",
+                      headers={"Authorization": f"Bearer {token}"})

@@ -23,6 +23,29 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sensitive_absence_retention_days: int = Field(default=90, ge=1)
+    # Messages and callbacks (omstilling.messages, omstilling.mail).
+    message_retention_days: int = Field(default=30, ge=1, description="Keep closed messages")
+    smtp_url: str | None = Field(
+        default=None, description="smtp://host:port or smtp://user:pass@host:587; unset: no mail"
+    )
+    smtp_from: str = Field(default="omstilling@localhost", description="Sender of message mails")
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    message_fallback_email: str | None = Field(
+        default=None, description="Shared address when a unit has no leader or owner with mail"
+    )
+    message_webhook_url: str | None = Field(default=None, description="POST a JSON notice here")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="For links in mails")
+    cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only (browsers treat "
+        "http://127.0.0.1 and localhost as secure)",
+    )
+    session_idle_minutes: int = Field(default=120, ge=5)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_label: str = "Log ind med kommunens login"
 
     @field_validator("secret_key")
     @classmethod

@@ -24,6 +24,7 @@ from omstilling.store.models import AbsenceRow, UnitAwayRow
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
 from tests.acceptance.scenarios import load_scenarios, mismatches
+from tests.conftest import api_client
 
 FIXTURE, SCENARIOS = load_scenarios()
 pytestmark = pytest.mark.skipif(not SCENARIOS, reason="../shared/acceptance is absent")
@@ -105,7 +106,7 @@ def pg_client(request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, Engi
         file_revision=None,
         actor="test",
     )
-    with TestClient(create_app(Settings(database_url=url), engine=engine)) as client:
+    with api_client(create_app(Settings(database_url=url), engine=engine)) as client:
         yield client, engine
     engine.dispose()
 

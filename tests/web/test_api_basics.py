@@ -12,7 +12,7 @@ from omstilling import orgfile
 from omstilling.settings import Settings
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
-from tests.conftest import mini_text
+from tests.conftest import api_client, mini_text
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def client(engine: Engine, db_url: str) -> Iterator[TestClient]:
     org = orgfile.parse_text(mini_text())
     import_organisation(engine, org, file_revision=None, actor="test")
     app = create_app(Settings(database_url=db_url), engine=engine)
-    with TestClient(app) as c:
+    with api_client(app) as c:
         yield c
 
 
@@ -67,6 +67,6 @@ def test_openapi_is_served(client: TestClient) -> None:
 
 
 def test_empty_database_answers_503_not_500(sqlite_url: str) -> None:
-    with TestClient(create_app(Settings(database_url=sqlite_url))) as c:
+    with api_client(create_app(Settings(database_url=sqlite_url))) as c:
         assert c.get("/api/v1/units").status_code == 503
         assert c.get("/api/v1/health").json()["revision"] is None

@@ -12,13 +12,13 @@ from omstilling import orgfile
 from omstilling.settings import Settings
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
-from tests.conftest import mini_text
+from tests.conftest import api_client, mini_text
 
 
 @pytest.fixture
 def client(engine: Engine, db_url: str) -> Iterator[TestClient]:
     import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
-    with TestClient(create_app(Settings(database_url=db_url), engine=engine)) as c:
+    with api_client(create_app(Settings(database_url=db_url), engine=engine)) as c:
         yield c
 
 

@@ -1,7 +1,173 @@
-"""Call data tables: raw PBX events (append-only), call records and aggregates."""
+"""Call data tables: raw PBX events (append-only), call records and aggregates.
+
+Three layers, each derived from the one before:
+
+* `call_events` is the raw log: every queue_log line, CDR row and live event we
+  accepted, exactly once (the unique `key`). It is only ever appended to (and,
+  for personal data, its caller numbers hashed), so `omstilling calls rebuild`
+  can recompute everything below it when a definition changes.
+* `call_records` holds one row per call and queue (a "leg"): when it entered,
+  how it ended, how long the caller waited and talked, where it was transferred.
+* The aggregates (`call_stats_hourly`, `call_wait_histograms`,
+  `call_transfer_stats`, `call_direct_stats`) are kept current at ingestion, so
+  a report reads a few thousand rows whatever the number of calls.
+
+Aggregates are keyed by the PBX's own names (queue, transfer target, dialled
+number), not by unit: the organisation file maps them to units when a report is
+made, so a reorganisation never needs a rebuild. Days and hours are local time
+(the municipality's time zone) because that is how the report groups them.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
 from omstilling.store.models import Base
 
-__all__ = ["Base"]
+__all__ = [
+    "Base",
+    "CallDirectStats",
+    "CallEvent",
+    "CallIngestState",
+    "CallRecord",
+    "CallStatsHourly",
+    "CallTransferStats",
+    "CallWaitHistogram",
+]
+
+NAME = String(100)
+
+
+class CallEvent(Base):
+    """One raw event as the PBX reported it (append-only).
+
+    `key` makes ingestion idempotent: for queue_log it is the epoch and a digest
+    of the line (the caller number left out of the digest, so it never lingers
+    in a hash after retention); for live events the PBX's event id; for CDR the
+    uniqueid. `caller` is kept apart from `data` so that retention can hash it."""
+
+    __tablename__ = "call_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(String(10))  # queue_log | cdr | api
+    call_id: Mapped[str] = mapped_column(NAME)
+    queue: Mapped[str | None] = mapped_column(NAME)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    type: Mapped[str] = mapped_column(String(30))
+    agent: Mapped[str | None] = mapped_column(NAME)
+    caller: Mapped[str | None] = mapped_column(NAME)
+    data: Mapped[str] = mapped_column(Text, default="")
+
+
+class CallRecord(Base):
+    """One call in one queue, with the figures of spec/call-data.md.
+
+    `outcome` is answered | abandoned | timed_out | incomplete. A switchboard
+    call that was transferred carries `transfer_target`; `returned` says the
+    call came back to the switchboard afterwards (R1.3)."""
+
+    __tablename__ = "call_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(NAME)
+    queue: Mapped[str] = mapped_column(NAME)
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    caller: Mapped[str | None] = mapped_column(NAME, index=True)
+    agent: Mapped[str | None] = mapped_column(NAME)
+    outcome: Mapped[str] = mapped_column(String(10))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transfer_target: Mapped[str | None] = mapped_column(NAME)
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)
+    ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
+    has_enter: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        UniqueConstraint("call_id", "queue", "entered_at", name="uq_call_records_leg"),
+    )
+
+
+class CallStatsHourly(Base):
+    """Counts per queue and local hour; sums so that means can be formed later."""
+
+    __tablename__ = "call_stats_hourly"
+    queue: Mapped[str] = mapped_column(NAME, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    timed_out: Mapped[int] = mapped_column(Integer, default=0)
+    incomplete: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandons: Mapped[int] = mapped_column(Integer, default=0)
+    wait_answered_sum: Mapped[int] = mapped_column(Integer, default=0)
+    talk_sum: Mapped[int] = mapped_column(Integer, default=0)
+    talk_count: Mapped[int] = mapped_column(Integer, default=0)
+    max_wait: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_call_stats_hourly_day", "day"),)
+
+
+class CallWaitHistogram(Base):
+    """Answered calls per second of waiting (0..600 and one bucket beyond), per queue and day.
+
+    A packed array of 602 little-endian uint32: a service level for any threshold
+    is a sum over a prefix, without reading single calls. Kept per day, not per
+    hour, because no figure needs a service level per hour and it keeps the
+    report's read small."""
+
+    __tablename__ = "call_wait_histograms"
+    queue: Mapped[str] = mapped_column(NAME, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    answered_waits: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_call_wait_histograms_day", "day"),)
+
+
+class CallTransferStats(Base):
+    """Switchboard transfers per target (as the PBX named it) and local day (R1.3, R3.12)."""
+
+    __tablename__ = "call_transfer_stats"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    target: Mapped[str] = mapped_column(NAME, primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CallDirectStats(Base):
+    """Calls to direct numbers from the CDR, per dialled number and local day."""
+
+    __tablename__ = "call_direct_stats"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dst: Mapped[str] = mapped_column(NAME, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CallIngestState(Base):
+    """One row. Every ingestion updates it first, which serialises writers on both
+    engines (SQLite's write lock, PostgreSQL's row lock) so two imports never
+    fold the same call at once. It also keeps the fallback key for hashing
+    caller numbers when the settings give none."""
+
+    __tablename__ = "call_ingest_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    hash_key: Mapped[str | None] = mapped_column(Text)

@@ -14,6 +14,6 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from omstilling.cli import org, routing, serve  # noqa: F401  (registers the commands)
+    from omstilling.cli import accounts, calls, messages, org, report, routing, serve  # noqa: F401  (registers the commands)
 
     app()

@@ -240,3 +240,11 @@ def purge_cmd(
     engine = open_engine(db)
     n = store.purge_sensitive_absences(engine, now=datetime.now(UTC), days=keep)
     typer.echo(f"purged {n} sick/private absence code(s) older than {keep} days")
+
+    # Messages (omstilling.messages): closed messages with the caller's name, number and
+    # text, after OMSTILLING_MESSAGE_RETENTION_DAYS (30).
+    from omstilling.messages import purge_closed_messages
+
+    message_days = Settings().message_retention_days
+    n = purge_closed_messages(engine, datetime.now(UTC), message_days)
+    typer.echo(f"purged {n} closed message(s) older than {message_days} days")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,20 +9,25 @@ import typer
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, database_url
 
-DEMO_DB = Path("omstilling-demo.db")
-DEMO_SECRET = Path("omstilling-demo.secret")
-
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on")]
 PortOption = Annotated[int, typer.Option("--port", help="Port to listen on")]
 
 
-def _run(url: str, host: str, port: int, secret_key: str | None) -> None:
+def _run(
+    url: str, host: str, port: int, secret_key: str | None, cookie_secure: bool = True
+) -> None:
     import uvicorn
 
     from omstilling.settings import Settings
     from omstilling.web.app import create_app
 
-    settings = Settings(database_url=url, secret_key=secret_key, host=host, port=port)
+    settings = Settings(
+        database_url=url,
+        secret_key=secret_key,
+        host=host,
+        port=port,
+        cookie_secure=cookie_secure,
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -45,31 +48,20 @@ def demo(
     ] = False,
 ) -> None:
     """Build the demo municipality (Randers) in ./omstilling-demo.db and serve it."""
-    from omstilling import orgfile
-    from omstilling.demo_org import demo_yaml
-    from omstilling.store.db import ensure_schema, make_engine
-    from omstilling.store.organisation import import_organisation
+    from omstilling.demo import DEMO_DB, DEMO_SECRET, build_demo
 
-    url = f"sqlite:///{DEMO_DB}"
-    engine = make_engine(url)
-    ensure_schema(engine)
-    result = orgfile.parse(demo_yaml())
-    summary = import_organisation(
-        engine, result.organisation, file_revision=None, actor="demo", force=True
-    )
-    if not DEMO_SECRET.exists():
-        DEMO_SECRET.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        DEMO_SECRET.chmod(0o600)
-    org = result.organisation
+    info = build_demo()
     typer.echo(
-        f"Demo: {org.municipality.name}, {len(org.units)} enheder, "
-        f"{len(org.employees)} medarbejdere, {len(org.tasks)} opgaver "
-        f"({DEMO_DB}, revision {summary.revision})."
+        f"Demo: Randers Kommune, {info.units} enheder, {info.employees} medarbejdere, "
+        f"{info.tasks} opgaver ({DEMO_DB}, revision {info.revision})."
     )
     if build_only:
         return
-    typer.echo(
-        f"Åbn http://{host}:{port}/docs for API'et (JSON under /api/v1). "
-        "Der er endnu ingen login: API'et er åbent på denne maskine."
-    )
-    _run(url, host, port, DEMO_SECRET.read_text(encoding="utf-8").strip())
+    typer.echo(f"Åbn http://{host}:{port}/ og log ind (adgangskoderne står i {DEMO_SECRET}):")
+    for username, password in info.passwords.items():
+        typer.echo(f"  {username:12} {password}")
+    typer.echo(f"API'et: http://{host}:{port}/docs")
+    # Browsers treat http://127.0.0.1 and localhost as secure, but not every browser
+    # does; on a loopback demo the cookie may travel without the Secure flag.
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    _run(info.url, host, port, info.secret_key, cookie_secure=not loopback)

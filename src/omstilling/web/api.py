@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import text
 
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import Employee, Number, Organisation, Unit
+from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1")
 
@@ -71,14 +72,14 @@ def health(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/units")
+@router.get("/units", dependencies=[Depends(require("advice:read"))])
 def units(request: Request) -> list[dict[str, Any]]:
     """Every unit, in the organisation's order."""
     org = snapshot(request)
     return [unit_summary(org, u) for u in org.units.values()]
 
 
-@router.get("/units/{unit_id}")
+@router.get("/units/{unit_id}", dependencies=[Depends(require("advice:read"))])
 def unit(unit_id: str, request: Request) -> dict[str, Any]:
     org = snapshot(request)
     u = org.units.get(unit_id)
@@ -117,7 +118,7 @@ def unit(unit_id: str, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/employees/{employee_id}")
+@router.get("/employees/{employee_id}", dependencies=[Depends(require("advice:read"))])
 def employee(employee_id: str, request: Request) -> dict[str, Any]:
     org = snapshot(request)
     e = org.employees.get(employee_id)

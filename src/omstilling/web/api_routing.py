@@ -5,12 +5,13 @@ Citizen facts travel only in request bodies, and no error repeats them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from omstilling.accounts import Principal
 from omstilling.domain.advice import Inquiry, InvalidInquiry, NothingFound, UnknownId
 from omstilling.domain.hours import HoursError
 from omstilling.domain.presence import CODES, shown_as
@@ -22,6 +23,9 @@ from omstilling.routing import (
     parse_surname,
 )
 from omstilling.store import presence as store
+from omstilling.web.auth import require
+
+AnyPrincipal = Annotated[Principal, Depends(require())]
 
 router = APIRouter(prefix="/api/v1")
 
@@ -62,14 +66,37 @@ def directory(request: Request) -> Directory:
     return request.app.state.directory  # type: ignore[no-any-return]
 
 
-def _moment(d: Directory, text: str | None, field: str) -> datetime:
+def now(request: Request) -> datetime:
+    clock: datetime = request.app.state.clock()
+    return clock
+
+
+def _moment(request: Request, text: str | None, field: str) -> datetime:
     try:
-        return d.moment(text, datetime.now(UTC))
+        return directory(request).moment(text, now(request))
     except HoursError:
         raise HTTPException(422, f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
 
 
-@router.post("/advice")
+def _may_set_absence(d: Directory, who: Principal, employee_id: str) -> None:
+    org = d.organisation()
+    if org is None or employee_id not in org.employees:
+        raise HTTPException(404, f"unknown employee '{employee_id}'")
+    if not who.may_set_absence(org, employee_id):
+        raise HTTPException(403, "you may set only your own absence or that of your units")
+
+
+def _may_report_unit(d: Directory, who: Principal, unit_id: str) -> None:
+    org = d.organisation()
+    if org is None or unit_id not in org.units:
+        raise HTTPException(404, f"unknown unit '{unit_id}'")
+    if not (who.has("presence:write") and who.role != "editor") and not who.may_edit_unit(
+        org, unit_id
+    ):
+        raise HTTPException(403, "you may report only your own units away or back")
+
+
+@router.post("/advice", dependencies=[Depends(require("advice:read"))])
 def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
     """The routing advice of spec/advice.md for one call."""
     d = directory(request)
@@ -89,7 +116,7 @@ def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
         )
     except CitizenFactError as exc:
         raise HTTPException(422, str(exc)) from None
-    at = _moment(d, body.at, "at")
+    at = _moment(request, body.at, "at")
     try:
         return d.advise(inquiry, at).to_json()
     except UnknownId as exc:
@@ -101,13 +128,16 @@ def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
 
 
 @router.put("/employees/{employee_id}/absence")
-def put_absence(employee_id: str, body: AbsenceRequest, request: Request) -> dict[str, Any]:
+def put_absence(
+    employee_id: str, body: AbsenceRequest, request: Request, who: AnyPrincipal
+) -> dict[str, Any]:
     """Set an employee's absence code (R3.11): for the phone system, a calendar or Teams."""
     if body.code not in CODES:
         raise HTTPException(422, f"code: unknown absence code; known codes: {', '.join(CODES)}")
     d = directory(request)
-    start = _moment(d, body.from_, "from")
-    until = _moment(d, body.until, "until") if body.until else None
+    _may_set_absence(d, who, employee_id)
+    start = _moment(request, body.from_, "from")
+    until = _moment(request, body.until, "until") if body.until else None
     try:
         ident = store.set_absence(
             d.engine,
@@ -116,8 +146,8 @@ def put_absence(employee_id: str, body: AbsenceRequest, request: Request) -> dic
             start,
             until,
             body.note,
-            actor="api",
-            now=datetime.now(UTC),
+            actor=who.name,
+            now=now(request),
         )
     except store.NotFound as exc:
         raise HTTPException(404, str(exc)) from None
@@ -134,24 +164,29 @@ def put_absence(employee_id: str, body: AbsenceRequest, request: Request) -> dic
 
 
 @router.delete("/employees/{employee_id}/absence", status_code=204)
-def delete_absence(employee_id: str, request: Request) -> Response:
+def delete_absence(employee_id: str, request: Request, who: AnyPrincipal) -> Response:
     """Clear the employee's code: present again."""
+    d = directory(request)
+    _may_set_absence(d, who, employee_id)
     try:
-        store.clear_absence(directory(request).engine, employee_id, now=datetime.now(UTC))
+        store.clear_absence(d.engine, employee_id, now=now(request))
     except store.NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return Response(status_code=204)
 
 
 @router.post("/units/{unit_id}/away", status_code=201)
-def post_unit_away(unit_id: str, body: UnitAwayRequest, request: Request) -> dict[str, Any]:
+def post_unit_away(
+    unit_id: str, body: UnitAwayRequest, request: Request, who: AnyPrincipal
+) -> dict[str, Any]:
     """Report a whole unit away (R3.9)."""
     d = directory(request)
-    start = _moment(d, body.from_, "from")
-    until = _moment(d, body.until, "until")
+    _may_report_unit(d, who, unit_id)
+    start = _moment(request, body.from_, "from")
+    until = _moment(request, body.until, "until")
     try:
         ident = store.unit_away(
-            d.engine, unit_id, start, until, body.note, actor="api", now=datetime.now(UTC)
+            d.engine, unit_id, start, until, body.note, actor=who.name, now=now(request)
         )
     except store.NotFound as exc:
         raise HTTPException(404, str(exc)) from None
@@ -162,11 +197,12 @@ def post_unit_away(unit_id: str, body: UnitAwayRequest, request: Request) -> dic
 
 @router.post("/units/{unit_id}/back")
 def post_unit_back(
-    unit_id: str, request: Request, body: UnitBackRequest | None = None
+    unit_id: str, request: Request, who: AnyPrincipal, body: UnitBackRequest | None = None
 ) -> dict[str, Any]:
     """Report a unit back (R3.9): the unit-wide absence running now ends."""
     d = directory(request)
-    at = _moment(d, body.at if body else None, "at")
+    _may_report_unit(d, who, unit_id)
+    at = _moment(request, body.at if body else None, "at")
     try:
         ended = store.unit_back(d.engine, unit_id, at)
     except store.NotFound as exc:

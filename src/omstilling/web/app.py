@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from omstilling import __version__
@@ -12,6 +17,7 @@ from omstilling.routing import Directory
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
+from omstilling.web.auth import LoginRequired, login_redirect_target
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -29,6 +35,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.snapshots = SnapshotCache(engine)
     app.state.directory = Directory(engine, app.state.snapshots)
+    # Every rule takes `now` as an argument; the web app reads it here, so tests can freeze it.
+    app.state.clock = lambda: datetime.now(UTC)
+    here = Path(__file__).parent
+    app.state.templates = Jinja2Templates(directory=here / "templates")
+    app.mount("/static", StaticFiles(directory=here / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(login_redirect_target(exc), status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -47,8 +62,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             },
         )
 
-    from omstilling.web import api, api_routing
+    from omstilling.web import api, api_routing, boards, pages
 
     app.include_router(api.router)
     app.include_router(api_routing.router)
+    app.include_router(pages.router)
+    app.include_router(boards.router)
+    from omstilling.web.api_messages import router as messages_router
+
+    app.include_router(messages_router)
     return app

@@ -1,0 +1,357 @@
+"""Accounts, roles, sessions and API tokens.
+
+Passwords are hashed with argon2id. A session cookie and an API token are random
+secrets of which only the SHA-256 is stored, so a copy of the database signs
+nobody in. Login attempts are recorded and rate limited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from omstilling.domain.organisation import Organisation
+from omstilling.store.account_models import ApiToken, LoginAttempt, SessionRow, UserRow
+from omstilling.store.presence import utc
+
+log = logging.getLogger("omstilling.auth")
+
+Role = Literal["operator", "employee", "editor", "manager", "admin"]
+ROLES: tuple[Role, ...] = ("operator", "employee", "editor", "manager", "admin")
+ROLE_NAMES_DA = {
+    "operator": "Omstilling",
+    "employee": "Medarbejder",
+    "editor": "Enhedsredaktør",
+    "manager": "Ledelse",
+    "admin": "Administrator",
+}
+SCOPES = (
+    "advice:read",
+    "directory:write",
+    "presence:write",
+    "messages:write",
+    "calls:write",
+    "reports:read",
+)
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "operator": frozenset({"advice:read", "presence:write", "messages:write"}),
+    # Employees read the directory and handle their own absence and messages; the
+    # endpoints check "own" themselves.
+    "employee": frozenset({"advice:read"}),
+    "editor": frozenset({"advice:read", "directory:write", "presence:write"}),
+    "manager": frozenset({"advice:read", "reports:read"}),
+    "admin": frozenset(SCOPES),
+}
+MIN_PASSWORD = 12
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_CLIENT = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AccountError(ValueError):
+    pass
+
+
+class RateLimited(Exception):
+    pass
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in user or an API token, with what they may do."""
+
+    kind: Literal["user", "token"]
+    name: str
+    scopes: frozenset[str]
+    role: str | None = None
+    user_id: int | None = None
+    unit_id: str | None = None
+    employee_id: str | None = None
+    display_name: str = ""
+    csrf_token: str | None = None
+    session_hash: str | None = field(default=None, repr=False)
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin" or (self.kind == "token" and "directory:write" in self.scopes)
+
+    def may_edit_unit(self, org: Organisation, unit_id: str) -> bool:
+        """Admins edit everything; a unit editor their unit and the units below it."""
+        if self.is_admin:
+            return True
+        if self.role != "editor" or self.unit_id is None or unit_id not in org.units:
+            return False
+        return any(u.id == self.unit_id for u in org.ancestors(unit_id))
+
+    def may_set_absence(self, org: Organisation, employee_id: str) -> bool:
+        """Operators and admins for anyone; an editor within their units; anyone for self."""
+        if self.employee_id is not None and self.employee_id == employee_id:
+            return True
+        if self.role == "editor":
+            e = org.employees.get(employee_id)
+            return e is not None and self.may_edit_unit(org, e.unit)
+        return self.has("presence:write")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    role: str,
+    password: str | None,
+    *,
+    unit_id: str | None = None,
+    employee_id: str | None = None,
+    display_name: str = "",
+    now: datetime | None = None,
+) -> int:
+    username = username.strip()
+    if not username:
+        raise AccountError("the user name is empty")
+    if role not in ROLES:
+        raise AccountError(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
+    if role == "editor" and not unit_id:
+        raise AccountError("a unit editor needs --unit")
+    if role == "employee" and not employee_id:
+        raise AccountError("an employee account needs --employee")
+    if password is not None:
+        check_password_strength(password)
+    with engine.begin() as conn:
+        if conn.execute(select(UserRow.id).where(UserRow.username == username)).first():
+            raise AccountError(f"the user '{username}' exists already")
+        result = conn.execute(
+            insert(UserRow).values(
+                username=username,
+                password_hash=_hasher.hash(password) if password is not None else None,
+                role=role,
+                unit_id=unit_id,
+                employee_id=employee_id,
+                display_name=display_name or username,
+                disabled=False,
+                created_at=now or datetime.now(UTC),
+            )
+        )
+        return int(cast("int", result.inserted_primary_key[0]))  # type: ignore[index]
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    check_password_strength(password)
+    with engine.begin() as conn:
+        n = conn.execute(
+            update(UserRow)
+            .where(UserRow.username == username)
+            .values(password_hash=_hasher.hash(password))
+        ).rowcount
+    if not n:
+        raise AccountError(f"unknown user '{username}'")
+
+
+def _recent_failures(conn: Connection, column: Any, value: str, now: datetime) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).where(
+                column == value,
+                LoginAttempt.success.is_(False),
+                LoginAttempt.at > now - FAILURE_WINDOW,
+            )
+        ).scalar()
+        or 0
+    )
+
+
+def authenticate(
+    engine: Engine, username: str, password: str, client: str, now: datetime | None = None
+) -> int:
+    """The user's id, or AccountError; RateLimited after too many recent failures."""
+    now = utc(now or datetime.now(UTC))
+    username = username.strip()
+    with engine.begin() as conn:
+        if (
+            _recent_failures(conn, LoginAttempt.username, username, now) >= MAX_FAILURES_PER_USER
+            or _recent_failures(conn, LoginAttempt.client, client, now)
+            >= MAX_FAILURES_PER_CLIENT
+        ):
+            log.warning("login rate limited: user=%r client=%s", username, client)
+            raise RateLimited()
+        user = conn.execute(
+            select(UserRow.id, UserRow.password_hash, UserRow.disabled).where(
+                UserRow.username == username
+            )
+        ).first()
+        ok = False
+        if user is not None and user.password_hash and not user.disabled:
+            try:
+                ok = _hasher.verify(user.password_hash, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+        else:
+            # Spend the same time as a real check, so timing does not tell who exists.
+            _hasher.hash(password)
+        conn.execute(
+            insert(LoginAttempt).values(
+                username=username[:300], client=client[:100], at=now, success=ok
+            )
+        )
+    # Outside the transaction: a failed attempt must stay recorded.
+    log.info("login %s: user=%r client=%s", "ok" if ok else "failed", username, client)
+    if not ok or user is None:
+        raise AccountError("wrong user name or password")
+    return int(user.id)
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(hours=2)
+    absolute: timedelta = timedelta(hours=12)
+
+
+def create_session(engine: Engine, user_id: int, now: datetime | None = None) -> str:
+    """A new session for the user; the returned token goes in the cookie, once."""
+    now = utc(now or datetime.now(UTC))
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(SessionRow).values(
+                token_hash=_sha(token),
+                user_id=user_id,
+                csrf_token=secrets.token_urlsafe(24),
+                created_at=now,
+                last_seen=now,
+            )
+        )
+    return token
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(SessionRow).where(SessionRow.token_hash == _sha(token)))
+
+
+def session_principal(
+    engine: Engine, token: str, policy: SessionPolicy, now: datetime | None = None
+) -> Principal | None:
+    """The signed-in user of a session cookie, or None when unknown or timed out."""
+    now = utc(now or datetime.now(UTC))
+    h = _sha(token)
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(
+                SessionRow.csrf_token,
+                SessionRow.created_at,
+                SessionRow.last_seen,
+                UserRow.id,
+                UserRow.username,
+                UserRow.role,
+                UserRow.unit_id,
+                UserRow.employee_id,
+                UserRow.display_name,
+                UserRow.disabled,
+            )
+            .join(UserRow, UserRow.id == SessionRow.user_id)
+            .where(SessionRow.token_hash == h)
+        ).first()
+        if row is None:
+            return None
+        if (
+            row.disabled
+            or now - utc(row.last_seen) > policy.idle
+            or now - utc(row.created_at) > policy.absolute
+        ):
+            conn.execute(delete(SessionRow).where(SessionRow.token_hash == h))
+            return None
+        if now - utc(row.last_seen) > timedelta(minutes=1):
+            conn.execute(
+                update(SessionRow).where(SessionRow.token_hash == h).values(last_seen=now)
+            )
+    return Principal(
+        kind="user",
+        name=row.username,
+        scopes=ROLE_SCOPES.get(row.role, frozenset()),
+        role=row.role,
+        user_id=row.id,
+        unit_id=row.unit_id,
+        employee_id=row.employee_id,
+        display_name=row.display_name or row.username,
+        csrf_token=row.csrf_token,
+        session_hash=h,
+    )
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def create_token(
+    engine: Engine, name: str, scopes: list[str], now: datetime | None = None
+) -> str:
+    """A new bearer token; only its hash is stored, so it is shown once."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise AccountError(f"unknown scope(s) {', '.join(unknown)}; scopes: {', '.join(SCOPES)}")
+    if not scopes:
+        raise AccountError("a token needs at least one --scope")
+    token = "omst_" + secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(ApiToken).values(
+                name=name,
+                token_hash=_sha(token),
+                scopes=sorted(set(scopes)),
+                created_at=utc(now or datetime.now(UTC)),
+            )
+        )
+    return token
+
+
+def token_principal(engine: Engine, token: str, now: datetime | None = None) -> Principal | None:
+    now = utc(now or datetime.now(UTC))
+    h = _sha(token)
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.last_used).where(
+                ApiToken.token_hash == h, ApiToken.revoked_at.is_(None)
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.last_used is None or now - utc(row.last_used) > timedelta(minutes=1):
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used=now))
+    return Principal(kind="token", name=row.name, scopes=frozenset(row.scopes))
+
+
+def revoke_token(engine: Engine, name: str, now: datetime | None = None) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                update(ApiToken)
+                .where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utc(now or datetime.now(UTC)))
+            ).rowcount
+            or 0
+        )

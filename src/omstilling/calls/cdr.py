@@ -1,0 +1,148 @@
+"""Asterisk CDR CSV (cdr_csv, Master.csv): calls to direct numbers.
+
+Columns: accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp,
+lastdata, start, answer, end, duration, billsec, disposition, amaflags, and
+optionally uniqueid and userfield. Times are local. Calls whose last
+application was `Queue` passed a queue and are counted from queue_log, so they
+are skipped here: no call is counted twice. `clid` (the caller's name) is
+never stored; `src` is kept as the caller number (hashed after retention).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from omstilling.calls.records import K_CDR, Ev, Ingestor, ensure_state, load_context
+
+COLUMNS = (
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "uniqueid",
+    "userfield",
+)
+KEPT = ("dst", "dcontext", "channel", "dstchannel", "lastapp", "start", "answer", "end",
+        "duration", "billsec", "disposition", "userfield")
+
+
+@dataclass
+class CdrSummary:
+    lines: int = 0
+    calls_added: int = 0
+    duplicates: int = 0
+    queued: int = 0
+    malformed: list[tuple[str, int, str]] = field(default_factory=list)
+    malformed_count: int = 0
+
+
+class BadRow(ValueError):
+    pass
+
+
+def parse_row(row: list[str], tz: object) -> Ev | None:
+    """One CSV row -> a direct-call event; None for a call that went through a queue."""
+    if len(row) not in (16, 17, 18):
+        raise BadRow(f"{len(row)} columns; a CDR line has 16 to 18")
+    f = dict(zip(COLUMNS, row, strict=False))
+    if f["lastapp"].strip().lower() == "queue":
+        return None
+    try:
+        start = datetime.strptime(f["start"].strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)  # type: ignore[arg-type]
+    except ValueError:
+        raise BadRow(f"start is not a time: {f['start'][:30]!r}") from None
+    for name in ("duration", "billsec"):
+        if f[name].strip() and not f[name].strip().isdigit():
+            raise BadRow(f"{name} is not a number: {f[name][:30]!r}")
+    answered = bool(f["answer"].strip()) and f["disposition"].strip().upper() == "ANSWERED"
+    dst = f["dst"].strip()
+    if not dst:
+        raise BadRow("no dialled number (dst)")
+    uniqueid = f.get("uniqueid", "").strip()
+    ident = uniqueid or hashlib.blake2b(
+        "|".join((f["start"], f["src"], dst, f["channel"])).encode(), digest_size=10
+    ).hexdigest()
+    kept = {k: f.get(k, "") for k in KEPT}
+    kept["answered"] = answered  # type: ignore[assignment]
+    return Ev(
+        "cdr:" + ident,
+        "cdr",
+        uniqueid,
+        None,
+        start.timestamp(),
+        "CDR",
+        None,
+        f["src"].strip() or None,
+        json.dumps(kept, separators=(",", ":"), ensure_ascii=False),
+        K_CDR,
+        1 if answered else 0,
+        None,
+        dst,
+    )
+
+
+def import_cdr_file(
+    engine: Engine,
+    path: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = 20_000,
+) -> CdrSummary:
+    summary = CdrSummary()
+    with engine.begin() as conn:
+        ensure_state(conn)
+        context = load_context(conn)
+        ingestor = Ingestor(conn, context)
+    chunk: list[Ev] = []
+
+    def flush() -> None:
+        if chunk:
+            with engine.begin() as conn:
+                result = ingestor.ingest(conn, chunk)
+            summary.calls_added += len(result.new_events)
+            summary.duplicates += result.duplicates
+            chunk.clear()
+
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        # Count physical lines as the reader goes, so errors name the right line.
+        for number, row in enumerate(csv.reader(fh), 1):
+            summary.lines += 1
+            if progress is not None:
+                progress(sum(len(c) + 3 for c in row))
+            if not row or not any(c.strip() for c in row):
+                continue
+            try:
+                ev = parse_row(row, context.tz)
+            except BadRow as exc:
+                summary.malformed_count += 1
+                if len(summary.malformed) < 1000:
+                    summary.malformed.append((str(path), number, str(exc)))
+                continue
+            if ev is None:
+                summary.queued += 1
+                continue
+            chunk.append(ev)
+            if len(chunk) >= chunk_size:
+                flush()
+    flush()
+    return summary

@@ -1,0 +1,85 @@
+"""user and token: accounts for people, bearer tokens for systems."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from omstilling import accounts
+from omstilling.cli import app
+from omstilling.cli.common import DbOption, fail, open_engine
+
+user_app = typer.Typer(help="Accounts for people (argon2id passwords).", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for systems (stored hashed).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="User name (for SSO: the login name)")],
+    role: Annotated[str, typer.Option("--role", help=", ".join(accounts.ROLES))],
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit id (unit editors)")] = None,
+    employee: Annotated[str | None, typer.Option("--employee", help="Employee id")] = None,
+    name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+    sso_only: Annotated[bool, typer.Option("--sso-only", help="No password: SSO only")] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a person who signs in."""
+    engine = open_engine(db)
+    password = None if sso_only else _read_password(password_stdin)
+    try:
+        accounts.add_user(
+            engine, username, role, password, unit_id=unit, employee_id=employee, display_name=name
+        )
+    except accounts.AccountError as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(f"added {username} ({role})")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a new password."""
+    engine = open_engine(db)
+    try:
+        accounts.set_password(engine, username, _read_password(password_stdin))
+    except accounts.AccountError as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(f"password set for {username}")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'pbx'")],
+    scope: Annotated[list[str], typer.Option("--scope", help=", ".join(accounts.SCOPES))],
+    db: DbOption = None,
+) -> None:
+    """Create a bearer token. It is printed once; only its hash is stored."""
+    engine = open_engine(db)
+    try:
+        token = accounts.create_token(engine, name, scope)
+    except accounts.AccountError as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(token)
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+    """Revoke every token with this name."""
+    n = accounts.revoke_token(open_engine(db), name)
+    typer.echo(f"revoked {n} token(s)")

@@ -1,0 +1,119 @@
+"""calls import-queue-log, import-cdr, rebuild: call data from the PBX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from omstilling.cli import app
+from omstilling.cli.common import DbOption, fail, open_engine
+
+calls_app = typer.Typer(help="Call data from the PBX: queue_log, CDR, rebuild.", no_args_is_help=True)
+app.add_typer(calls_app, name="calls")
+
+LISTED = 100  # malformed lines printed one by one; the rest are counted
+
+
+def _progress(total: int) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=total < 2_000_000,  # short imports finish before a bar helps
+    )
+
+
+def _check_files(files: list[Path]) -> None:
+    for f in files:
+        if not f.is_file():
+            raise fail(f"{f}: no such file", 2)
+
+
+def _print_malformed(malformed: list[tuple[str, int, str]], count: int) -> None:
+    for name, number, reason in malformed[:LISTED]:
+        typer.echo(f"{name}:{number}: skipped: {reason}", err=True)
+    if count > min(len(malformed), LISTED):
+        typer.echo(f"... and {count - min(len(malformed), LISTED)} more malformed line(s)", err=True)
+
+
+@calls_app.command("import-queue-log")
+def import_queue_log(
+    files: Annotated[list[Path], typer.Argument(help="Asterisk queue_log file(s)")],
+    db: DbOption = None,
+) -> None:
+    """Import Asterisk queue_log files; importing the same lines again adds nothing."""
+    from omstilling.calls.queue_log import import_files
+
+    _check_files(files)
+    engine = open_engine(db)
+    total = sum(f.stat().st_size for f in files)
+    with _progress(total) as bar:
+        task = bar.add_task("queue_log", total=total)
+        summary = import_files(engine, files, progress=lambda n: bar.advance(task, n))
+    _print_malformed(summary.malformed, summary.malformed_count)
+    typer.echo(
+        f"read {summary.lines} line(s) from {summary.files} file(s): "
+        f"{summary.calls_added} call(s) added, {summary.events} event(s) stored, "
+        f"{summary.duplicates} duplicate(s), {summary.ignored} ignored (agent/system events), "
+        f"{summary.malformed_count} malformed line(s) skipped"
+        + (
+            " (lines " + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
+            + (", ..." if summary.malformed_count > 20 else "") + ")"
+            if summary.malformed_count
+            else ""
+        )
+    )
+    if summary.unmapped_queues:
+        typer.echo(
+            "queues that map to no unit (kept, reported as unmapped): "
+            + ", ".join(summary.unmapped_queues)
+        )
+
+
+@calls_app.command("import-cdr")
+def import_cdr(
+    file: Annotated[Path, typer.Argument(help="Asterisk cdr_csv file (Master.csv)")],
+    db: DbOption = None,
+) -> None:
+    """Import direct calls from an Asterisk CDR CSV; calls through a queue are left to queue_log."""
+    from omstilling.calls.cdr import import_cdr_file
+
+    _check_files([file])
+    engine = open_engine(db)
+    total = file.stat().st_size
+    with _progress(total) as bar:
+        task = bar.add_task("CDR", total=total)
+        summary = import_cdr_file(engine, file, progress=lambda n: bar.advance(task, n))
+    _print_malformed(summary.malformed, summary.malformed_count)
+    typer.echo(
+        f"read {summary.lines} line(s): {summary.calls_added} direct call(s) added, "
+        f"{summary.duplicates} duplicate(s), {summary.queued} through a queue (counted from "
+        f"queue_log), {summary.malformed_count} malformed line(s) skipped"
+        + (
+            " (lines " + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
+            + (", ..." if summary.malformed_count > 20 else "") + ")"
+            if summary.malformed_count
+            else ""
+        )
+    )
+
+
+@calls_app.command("rebuild")
+def rebuild_cmd(db: DbOption = None) -> None:
+    """Recompute call records and aggregates from the raw events (after a definition changed)."""
+    from omstilling.calls.rebuild import count_events, rebuild
+
+    engine = open_engine(db)
+    total = count_events(engine)
+    with Progress(transient=True, disable=total < 1_000_000) as bar:
+        task = bar.add_task("rebuild", total=total)
+        summary = rebuild(engine, progress=lambda n: bar.advance(task, n))
+    typer.echo(
+        f"rebuilt from {summary.events} raw event(s): {summary.records} call record(s)"
+        + (f"; {summary.unreadable} event(s) could not be read" if summary.unreadable else "")
+    )

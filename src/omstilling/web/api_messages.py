@@ -1,0 +1,168 @@
+"""Messages and callbacks over HTTP (R1.6, R3.5, R3.6): thin handlers over
+`omstilling.messages`, so the console, the API and the CLI agree.
+
+The actor is "api" until authentication (scope `messages:write`) names the caller.
+Errors name the field and never repeat the caller's details.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from omstilling import messages
+from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
+from omstilling.domain.hours import HoursError
+from omstilling.domain.organisation import Organisation
+from omstilling.routing import Directory
+from omstilling.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["messages"])
+
+
+class MessageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    employee: str | None = Field(None, description="Employee id; or give unit")
+    unit: str | None = Field(None, description="Unit id; or give employee")
+    caller_name: str = Field(max_length=200)
+    caller_phone: str = Field(max_length=40, description="Any Danish spelling; stored E.164")
+    text: str = Field(max_length=4000)
+    task: str | None = Field(None, description="Task id: what the call is about")
+    about: str | None = Field(None, max_length=300, description="What it is about, free text")
+    callback_due: str | None = Field(
+        None,
+        description="YYYY-MM-DDTHH:MM local time; default: the close of the unit's phone "
+        "hours on its next working day",
+    )
+
+
+class MessagePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Status | None = Field(None, description=f"One of: {', '.join(STATUSES)}")
+    outcome: Outcome | None = Field(
+        None, description=f"With called_back: {', '.join(OUTCOMES)} (not_reached: try again)"
+    )
+    employee: str | None = Field(None, description="Take over: a colleague in the unit (R3.6)")
+    callback_due: str | None = Field(None, description="A new due time, YYYY-MM-DDTHH:MM")
+
+
+def _directory(request: Request) -> Directory:
+    return request.app.state.directory  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _org(d: Directory) -> Organisation:
+    org = d.organisation()
+    if org is None:
+        raise HTTPException(503, "no organisation has been imported yet")
+    return org
+
+
+def _moment(d: Directory, text: str, field: str, now: datetime) -> datetime:
+    try:
+        return d.moment(text, now)
+    except HoursError:
+        raise HTTPException(422, f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
+
+
+def _errors(exc: Exception) -> HTTPException:
+    if isinstance(exc, messages.NotFound):
+        return HTTPException(404, str(exc))
+    if isinstance(exc, messages.NotInUnit | messages.InvalidTransition):
+        return HTTPException(409, str(exc))
+    return HTTPException(422, str(exc))
+
+
+def _deliver(request: Request, message_id: int) -> None:
+    # After the response: the operator never waits for the mail server.
+    messages.deliver_pending(
+        request.app.state.engine, _settings(request), datetime.now(UTC), message_id=message_id
+    )
+
+
+@router.post("/messages", status_code=201)
+def post_message(
+    body: MessageRequest, request: Request, background: BackgroundTasks
+) -> dict[str, Any]:
+    """Take a message for an employee or a unit; the addressee is mailed at once."""
+    d, now = _directory(request), datetime.now(UTC)
+    org = _org(d)
+    due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
+    new = messages.NewMessage(
+        caller_name=body.caller_name,
+        caller_phone=body.caller_phone,
+        text=body.text,
+        employee=body.employee,
+        unit=body.unit,
+        task=body.task,
+        about=body.about,
+        callback_due=due,
+    )
+    try:
+        created = messages.create_message(
+            d.engine, new, actor="api", now=now, settings=_settings(request), org=org
+        )
+    except (messages.MessageError, messages.NotFound) as exc:
+        raise _errors(exc) from None
+    background.add_task(_deliver, request, created.message.id)
+    return messages.message_json(org, messages.Listed(created.message, "pending"), now)
+
+
+@router.get("/messages")
+def get_messages(
+    request: Request,
+    employee: str | None = None,
+    unit: str | None = None,
+    status: str = Query("open", description="new, seen, called_back, closed, open or all"),
+    overdue: bool = False,
+) -> dict[str, Any]:
+    """The in-app list with counts: for an employee, a unit (with its teams), or all."""
+    d, now = _directory(request), datetime.now(UTC)
+    org = _org(d)
+    try:
+        found = messages.list_messages(
+            d.engine, now=now, employee=employee, unit=unit, status=status, overdue=overdue,
+            org=org,
+        )  # fmt: skip
+        counts = messages.message_counts(d.engine, now=now, employee=employee, unit=unit, org=org)
+    except (messages.MessageError, messages.NotFound) as exc:
+        raise _errors(exc) from None
+    return {"counts": counts, "messages": [messages.message_json(org, m, now) for m in found]}
+
+
+@router.get("/messages/{message_id}")
+def get_one(message_id: int, request: Request) -> dict[str, Any]:
+    d, now = _directory(request), datetime.now(UTC)
+    org = _org(d)
+    try:
+        listed = messages.get_message(d.engine, message_id)
+    except messages.NotFound as exc:
+        raise _errors(exc) from None
+    return messages.message_json(org, listed, now)
+
+
+@router.patch("/messages/{message_id}")
+def patch_message(message_id: int, body: MessagePatch, request: Request) -> dict[str, Any]:
+    """Mark seen, record a callback and its outcome, close, take over, or move the due time."""
+    d, now = _directory(request), datetime.now(UTC)
+    org = _org(d)
+    due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
+    change = messages.Change(
+        status=body.status, outcome=body.outcome, employee=body.employee, callback_due=due
+    )
+    try:
+        messages.update_message(d.engine, message_id, change, actor="api", now=now, org=org)
+    except (
+        messages.MessageError,
+        messages.NotFound,
+        messages.NotInUnit,
+        messages.InvalidTransition,
+    ) as exc:
+        raise _errors(exc) from None
+    return messages.message_json(org, messages.get_message(d.engine, message_id), now)

@@ -1,0 +1,102 @@
+"""Who is asking: bearer tokens for systems, session cookies for people, CSRF for forms.
+
+Everything except health, the public API and the public pages needs a principal
+(401 without one); a principal without the needed scope gets 403. A request
+authenticated by cookie that changes something must carry the session's CSRF
+token, as the form field `csrf_token` or the header `X-CSRF-Token`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request
+
+from omstilling.accounts import Principal, SessionPolicy, session_principal, token_principal
+
+SESSION_COOKIE = "omstilling_session"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def session_policy(request: Request) -> SessionPolicy:
+    settings = request.app.state.settings
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def find_principal(request: Request) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    engine = request.app.state.engine
+    found: Principal | None = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = token_principal(engine, header[7:].strip())
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            found = session_principal(engine, cookie, session_policy(request))
+    request.state.principal = found
+    return found
+
+
+async def check_csrf(request: Request, principal: Principal) -> None:
+    if principal.kind != "user" or request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        raise HTTPException(403, "missing or invalid CSRF token")
+
+
+def require(scope: str | None = None) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency: a signed-in principal, with `scope` when one is given."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = find_principal(request)
+        if principal is None:
+            raise HTTPException(
+                401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
+            )
+        await check_csrf(request, principal)
+        if scope is not None and not principal.has(scope):
+            raise HTTPException(403, f"this needs the scope '{scope}'")
+        return principal
+
+    return dependency
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a session: redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+async def page_user(request: Request) -> Principal:
+    """For pages: the signed-in person, or a redirect to /login."""
+    principal = find_principal(request)
+    if principal is None or principal.kind != "user":
+        raise LoginRequired(request.url.path)
+    await check_csrf(request, principal)
+    return principal
+
+
+def login_redirect_target(exc: LoginRequired) -> str:
+    return "/login?next=" + quote(exc.next_url, safe="/")
+
+
+def role_required(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles and principal.role != "admin":
+        raise HTTPException(403, "din rolle giver ikke adgang til denne side")

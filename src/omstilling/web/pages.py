@@ -1,0 +1,450 @@
+"""The operator's console and the sign-in pages (Jinja2 + HTMX, Danish)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import insert
+
+from omstilling.accounts import (
+    ROLE_NAMES_DA,
+    AccountError,
+    Principal,
+    RateLimited,
+    authenticate,
+    create_session,
+    end_session,
+)
+from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.danish import format_clock, format_moment, format_phone
+from omstilling.domain.hours import compile_schedule
+from omstilling.domain.organisation import Organisation
+from omstilling.domain.presence import Presence, shown_as
+from omstilling.routing import (
+    CitizenFactError,
+    Directory,
+    parse_birth_day,
+    parse_postcode,
+    parse_surname,
+)
+from omstilling.store.account_models import ConsoleAction
+from omstilling.store.presence import load_presence
+from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "omstilling_login_csrf"
+
+ACTION_LABELS = {
+    "transfer": "Stil om",
+    "transfer_secretary": "Stil om til sekretæren",
+    "take_message": "Tag besked",
+    "give_number": "Giv nummeret",
+    "handle_here": "Besvar selv",
+    "refer": "Henvis",
+}
+KIND_LABELS = {"employee": "Medarbejder", "unit": "Enhed", "task": "Emne"}
+NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
+    "operator": [("/", "Omstilling"), ("/tavler", "Tavler"), ("/offentlig", "Offentlig")],
+    "employee": [("/mig", "Min status"), ("/offentlig", "Offentlig")],
+    "editor": [("/enheder", "Mine enheder"), ("/tavler", "Tavler"), ("/mig", "Min status")],
+    "manager": [("/statistik", "Statistik"), ("/tavler", "Tavler")],
+    "admin": [
+        ("/", "Omstilling"),
+        ("/tavler", "Tavler"),
+        ("/enheder", "Enheder"),
+        ("/statistik", "Statistik"),
+        ("/offentlig", "Offentlig"),
+    ],
+}
+HOME_BY_ROLE = {
+    "operator": "/",
+    "employee": "/mig",
+    "editor": "/enheder",
+    "manager": "/statistik",
+    "admin": "/",
+}
+
+PageUser = Annotated[Principal, Depends(page_user)]
+
+
+def templates(request: Request) -> Jinja2Templates:
+    return request.app.state.templates  # type: ignore[no-any-return]
+
+
+def directory(request: Request) -> Directory:
+    return request.app.state.directory  # type: ignore[no-any-return]
+
+
+def render(
+    request: Request, name: str, user: Principal | None, active: str = "", **context: Any
+) -> HTMLResponse:
+    org = directory(request).organisation()
+    role = user.role if user else None
+    return templates(request).TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "role_name": ROLE_NAMES_DA.get(role or "", ""),
+            "nav": NAV_BY_ROLE.get(role or "", []),
+            "active": active,
+            "municipality_name": org.municipality.name if org else "omstilling",
+            **context,
+        },
+    )
+
+
+def tz_of(org: Organisation | None) -> ZoneInfo:
+    return ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
+
+
+def local_now(request: Request, org: Organisation | None) -> datetime:
+    """Now in the municipality's time zone, from the app's clock (tests set a fixed one)."""
+    now: datetime = request.app.state.clock()
+    return now.astimezone(tz_of(org))
+
+
+# --- sign in and out --------------------------------------------------------------------------
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    settings = request.app.state.settings
+    response = render(
+        request,
+        "login.html",
+        None,
+        login_csrf=token,
+        next=next if next.startswith("/") and not next.startswith("//") else "/",
+        username="",
+        error=None,
+        oidc_label=settings.oidc_label if settings.oidc_issuer else None,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=3600,
+    )
+    return response
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    settings = request.app.state.settings
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    error = None
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        error = "Formularen var udløbet. Prøv igen."
+    else:
+        try:
+            user_id = authenticate(request.app.state.engine, username, password, _client(request))
+        except RateLimited:
+            error = "For mange forkerte forsøg. Vent et kvarter, og prøv igen."
+        except AccountError:
+            error = "Forkert brugernavn eller adgangskode."
+    if error is not None:
+        token = secrets.token_urlsafe(24)
+        response = render(
+            request,
+            "login.html",
+            None,
+            login_csrf=token,
+            next=next,
+            username=username,
+            error=error,
+            oidc_label=None,
+        )
+        response.status_code = 429 if "For mange" in error else 400
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=settings.cookie_secure,
+            max_age=3600,
+        )
+        return response
+    # A new session on every login (never reuse one the browser brought).
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        end_session(request.app.state.engine, old)
+    session = create_session(request.app.state.engine, user_id)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    redirect = RedirectResponse("/home" if target in ("/", "/login") else target, 303)
+    redirect.set_cookie(
+        SESSION_COOKIE,
+        session,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE)
+    return redirect
+
+
+@router.get("/home")
+def home(user: PageUser) -> RedirectResponse:
+    return RedirectResponse(HOME_BY_ROLE.get(user.role or "", "/mig"), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, user: PageUser) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        end_session(request.app.state.engine, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# --- the console --------------------------------------------------------------------------------
+
+
+def _operator(user: Principal) -> None:
+    from omstilling.web.auth import role_required
+
+    role_required(user, "operator")
+
+
+@router.get("/", response_class=HTMLResponse)
+def console(request: Request, user: PageUser) -> Response:
+    if user.role not in ("operator", "admin"):
+        return RedirectResponse(HOME_BY_ROLE.get(user.role or "", "/mig"), status_code=303)
+    return render(request, "console.html", user, active="/")
+
+
+@dataclass
+class ResultRow:
+    kind: str
+    id: str
+    name: str
+    kind_label: str
+    unit_name: str
+    state: str
+    state_class: str
+
+
+def unit_state(org: Organisation, unit_id: str, now: datetime) -> tuple[str, str]:
+    schedule = compile_schedule(
+        org.phone_expression(unit_id), org.municipality.timezone, org.municipality.country
+    )
+    if schedule.is_open(now):
+        change = schedule.next_change(now)
+        return (f"Åben til {format_clock(change)}" if change else "Åben"), "ok"
+    opens = schedule.next_open(now)
+    return (f"Lukket, åbner {format_moment(opens, now)}" if opens else "Lukket"), "bad"
+
+
+def employee_state(
+    org: Organisation, presence: Presence, employee_id: str, now: datetime
+) -> tuple[str, str]:
+    absence = presence.active_absence(employee_id, now)
+    if absence is not None:
+        label = shown_as(absence.code)
+        if absence.until:
+            label += f" til {format_moment(absence.until.astimezone(now.tzinfo), now)}"
+        return label, "ok" if absence.reachable else "warn"
+    state, cls = unit_state(org, org.employees[employee_id].unit, now)
+    return ("Til stede", "ok") if cls == "ok" else (state, cls)
+
+
+@router.get("/console/search", response_class=HTMLResponse)
+def console_search(request: Request, user: PageUser, q: str = "") -> HTMLResponse:
+    _operator(user)
+    d = directory(request)
+    indexed = d.indexed()
+    rows: list[ResultRow] = []
+    if indexed is not None and q.strip():
+        org = indexed.org
+        now = local_now(request, org)
+        with d.engine.connect() as conn:
+            presence = load_presence(conn, now)
+        for hit in indexed.index.search(q, limit=12):
+            unit = org.units.get(hit.unit)
+            if hit.kind == "employee":
+                state, cls = employee_state(org, presence, hit.id, now)
+            else:
+                state, cls = unit_state(org, hit.unit, now)
+            rows.append(
+                ResultRow(
+                    hit.kind,
+                    hit.id,
+                    hit.name,
+                    KIND_LABELS[hit.kind],
+                    unit.name if unit and hit.kind != "unit" else "",
+                    state,
+                    cls,
+                )
+            )
+    return render(request, "_results.html", user, results=rows, q=q)
+
+
+def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, Any]:
+    data = advice.to_json()
+    to = data.get("to") or {}
+    assert isinstance(to, dict)
+    unit_id = advice.unit or ""
+    schedule = compile_schedule(
+        org.phone_expression(unit_id), org.municipality.timezone, org.municipality.country
+    )
+    employee = org.employees.get(advice.employee) if advice.employee else None
+    to_label = ""
+    if to.get("kind") == "employee" and to.get("id") in org.employees:
+        target = org.employees[str(to["id"])]
+        to_label = f"{target.name}, {target.title}" if target.title else target.name
+        if to.get("extension"):
+            to_label += f" (lokal {to['extension']})"
+    elif to.get("kind") == "unit" and to.get("id") in org.units:
+        to_label = org.units[str(to["id"])].name
+    absence = data.get("absence")
+    absence_until = None
+    if isinstance(absence, dict) and absence.get("until"):
+        absence_until = format_moment(datetime.fromisoformat(str(absence["until"])), now)
+    next_open = data.get("next_open")
+    buttons = [{"action": advice.action, "label": ACTION_LABELS[advice.action], "primary": True}]
+    for alt in data.get("alternatives") or []:  # type: ignore[attr-defined]
+        if alt["action"] != advice.action:
+            buttons.append(
+                {"action": alt["action"], "label": ACTION_LABELS[alt["action"]], "primary": False}
+            )
+    if advice.action != "take_message" and not any(b["action"] == "take_message" for b in buttons):
+        buttons.append({"action": "take_message", "label": "Tag besked", "primary": False})
+    buttons.append({"action": "answered", "label": "Besvaret her", "primary": False})
+    return {
+        **data,
+        "action_label": ACTION_LABELS[advice.action],
+        "to_display": to.get("display"),
+        "to_number": to.get("number"),
+        "to_label": to_label,
+        "employee_name": employee.name if employee else None,
+        "absence_until": absence_until,
+        "unit_name": org.units[unit_id].name if unit_id in org.units else unit_id,
+        "today": schedule.day_text(now.date()),
+        "next_open_text": format_moment(datetime.fromisoformat(str(next_open)), now)
+        if next_open
+        else None,
+        "buttons": buttons,
+    }
+
+
+@router.post("/console/advice", response_class=HTMLResponse)
+def console_advice(
+    request: Request,
+    user: PageUser,
+    kind: Annotated[str, Form()],
+    id: Annotated[str, Form()],
+    q: Annotated[str, Form()] = "",
+    birth_day: Annotated[str, Form()] = "",
+    surname: Annotated[str, Form()] = "",
+    postcode: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    _operator(user)
+    d = directory(request)
+    org = d.organisation()
+    context: dict[str, Any] = {"kind": kind, "ident": id, "q": q}
+    if org is None:
+        return render(
+            request, "_advice.html", user, error="Ingen organisation er indlæst.", **context
+        )
+    now = local_now(request, org)
+    try:
+        inquiry = Inquiry(
+            employee=id if kind == "employee" else None,
+            unit=id if kind == "unit" else None,
+            task=id if kind == "task" else None,
+            birth_day=parse_birth_day(birth_day),
+            surname=parse_surname(surname),
+            postcode=parse_postcode(postcode),
+        )
+        advice = d.advise(inquiry, now)
+    except CitizenFactError as exc:
+        message = (
+            "Kun dagen i måneden (1-31) bruges, aldrig hele CPR-nummeret."
+            if exc.field == "birth_day"
+            else "Tjek oplysningen: "
+            + {"surname": "efternavn", "postcode": "postnummer"}.get(exc.field, exc.field)
+        )
+        return render(request, "_advice.html", user, error=message, **context)
+    except (UnknownId, NothingFound, InvalidInquiry):
+        return render(
+            request, "_advice.html", user, error="Det valgte findes ikke længere.", **context
+        )
+    return render(request, "_advice.html", user, a=_advice_view(org, advice, now), **context)
+
+
+@router.post("/console/actions", response_class=HTMLResponse)
+def console_action(
+    request: Request,
+    user: PageUser,
+    action: Annotated[str, Form()],
+    errand: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
+    employee: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    id: Annotated[str, Form()] = "",
+    rules: Annotated[str, Form()] = "",
+    call_id: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Log the call as handled by this operator, with its errand (R1.2)."""
+    _operator(user)
+    stored = {
+        "transfer": "transfer",
+        "transfer_secretary": "transfer",
+        "give_number": "give_number",
+        "refer": "give_number",
+        "take_message": "take_message",
+        "handle_here": "answered",
+        "answered": "answered",
+    }.get(action)
+    if stored is None:
+        return HTMLResponse('<p class="error" role="alert">Ukendt handling.</p>', status_code=422)
+    with request.app.state.engine.begin() as conn:
+        conn.execute(
+            insert(ConsoleAction).values(
+                at=datetime.now(UTC),
+                user_id=user.user_id,
+                action=stored,
+                unit_id=unit or None,
+                employee_id=employee or None,
+                task_id=id if kind == "task" else None,
+                errand=(errand or id)[:500],
+                number=number or None,
+                call_id=call_id or None,
+                rules=[r for r in rules.split(",") if r],
+            )
+        )
+    text = {
+        "transfer": "Omstilling registreret.",
+        "give_number": f"Nummer givet{': ' + format_phone(number) if number else ''}.",
+        "take_message": "Besked registreret.",
+        "answered": "Registreret som besvaret her.",
+    }[stored]
+    return HTMLResponse(f'<p class="ok-msg">{text}</p>')
+
+
+def current_user_or_none(request: Request) -> Principal | None:
+    principal = find_principal(request)
+    return principal if principal and principal.kind == "user" else None

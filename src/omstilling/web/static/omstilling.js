@@ -1,0 +1,73 @@
+// omstilling console: keyboard first. Arrow keys move through the results, Enter picks,
+// Escape returns to the search box, "/" focuses it from anywhere.
+(function () {
+  "use strict";
+  function box() { return document.getElementById("q"); }
+  function items() { return Array.from(document.querySelectorAll("#results [role=option]")); }
+  function current() { return items().findIndex(function (li) { return li.getAttribute("aria-selected") === "true"; }); }
+  function select(i) {
+    var list = items();
+    if (!list.length) { return; }
+    i = Math.max(0, Math.min(i, list.length - 1));
+    list.forEach(function (li, j) { li.setAttribute("aria-selected", j === i ? "true" : "false"); });
+    list[i].scrollIntoView({ block: "nearest" });
+    if (box()) { box().setAttribute("aria-activedescendant", list[i].id); }
+  }
+  function pick(li) {
+    var form = document.getElementById("pick");
+    if (!form || !li) { return; }
+    form.elements.kind.value = li.dataset.kind;
+    form.elements.id.value = li.dataset.id;
+    form.elements.q.value = box() ? box().value : "";
+    htmx.trigger(form, "submit");
+  }
+  document.addEventListener("keydown", function (e) {
+    var q = box();
+    if (!q) { return; }
+    if (e.target === q) {
+      if (e.key === "ArrowDown") { select(current() + 1); e.preventDefault(); }
+      else if (e.key === "ArrowUp") { select(current() - 1); e.preventDefault(); }
+      else if (e.key === "Enter") {
+        var list = items();
+        if (list.length) { pick(list[Math.max(current(), 0)]); e.preventDefault(); }
+      }
+    } else if (e.key === "Escape") { q.focus(); q.select(); }
+    else if (e.key === "/" && !/INPUT|TEXTAREA|SELECT/.test(e.target.tagName)) { q.focus(); q.select(); e.preventDefault(); }
+  });
+  document.addEventListener("click", function (e) {
+    var li = e.target.closest && e.target.closest("#results [role=option]");
+    if (li) { select(items().indexOf(li)); pick(li); }
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "results") { select(0); }
+  });
+  // The birth day field takes the day of the month only: a whole CPR number is refused here
+  // and again by the server, and never sent.
+  document.addEventListener("input", function (e) {
+    if (e.target.name === "birth_day") {
+      var v = e.target.value.replace(/\s/g, "");
+      e.target.setCustomValidity(/^\d{6}-?\d{4}$/.test(v) || v.length > 2 ?
+        "Kun dagen i måneden (1-31), aldrig hele CPR-nummeret." : "");
+      if (v.length > 2) { e.target.value = ""; e.target.reportValidity(); }
+    }
+  });
+  // Incoming calls on the switchboard's queue, pushed live.
+  var strip = document.getElementById("incoming");
+  if (strip && window.EventSource) {
+    var source = new EventSource("/console/events");
+    source.addEventListener("call", function (ev) {
+      var d = JSON.parse(ev.data);
+      var el = document.getElementById("call-" + d.call_id);
+      if (d.type !== "queued") { if (el) { el.remove(); } return; }
+      if (!el) { el = document.createElement("button"); el.className = "call"; el.id = "call-" + d.call_id; strip.prepend(el); }
+      el.type = "button";
+      el.dataset.caller = d.caller_display || "";
+      el.textContent = "";
+      var strong = document.createElement("strong"); strong.textContent = d.caller_display || "Skjult nummer";
+      el.appendChild(strong);
+      el.appendChild(document.createTextNode(" · " + d.calls_today + " opkald i dag · " + d.open_messages + " åbne beskeder"));
+      el.onclick = function () { var q = box(); if (q && d.caller_display) { q.value = d.caller_display; htmx.trigger(q, "search"); q.focus(); } };
+      var empty = document.getElementById("incoming-empty"); if (empty) { empty.hidden = true; }
+    });
+  }
+})();

@@ -1,0 +1,219 @@
+"""Accounts, sessions, CSRF and the console pages, with a real database and HTTP client."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from omstilling import accounts, orgfile
+from omstilling.settings import Settings
+from omstilling.store.account_models import ConsoleAction, LoginAttempt
+from omstilling.store.organisation import import_organisation
+from omstilling.web.app import create_app
+from tests.conftest import api_client, mini_text
+
+PASSWORD = "korrekt-hest-batteri"
+MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+@pytest.fixture
+def app(engine: Engine, db_url: str) -> FastAPI:
+    doc = yaml.safe_load(mini_text())
+    # A name that tries to inject markup must show as text everywhere.
+    doc["units"][3]["employees"][3]["name"] = "Niels <script>alert(1)</script> Bak"
+    import_organisation(engine, orgfile.parse_data(doc).organisation, file_revision=None,
+                        actor="test")
+    accounts.add_user(engine, "op", "operator", PASSWORD, display_name="Olga Operatør")
+    accounts.add_user(engine, "mette", "employee", PASSWORD, employee_id="mette-jobcenter")
+    accounts.add_user(engine, "red", "editor", PASSWORD, unit_id="jobcenter")
+    application = create_app(Settings(database_url=db_url), engine=engine)
+    application.state.clock = lambda: MONDAY_10
+    return application
+
+
+def browser(app: FastAPI) -> TestClient:
+    return TestClient(app, base_url="https://testserver", follow_redirects=False)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token.group(1), "next": "/"})
+
+
+def csrf(client: TestClient, path: str = "/") -> str:
+    found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+@pytest.fixture
+def operator(app: FastAPI) -> Iterator[TestClient]:
+    with browser(app) as client:
+        assert login(client, "op").status_code == 303
+        yield client
+
+
+def test_pages_redirect_to_login_and_api_answers_401(app: FastAPI) -> None:
+    with browser(app) as client:
+        r = client.get("/")
+        assert r.status_code == 303 and r.headers["location"] == "/login?next=/"
+        assert client.get("/api/v1/units").status_code == 401
+        assert client.post("/api/v1/advice", json={"unit": "familie"}).status_code == 401
+        assert client.get("/api/v1/health").status_code == 200
+
+
+def test_a_token_without_the_scope_gets_403_and_a_wrong_token_401(app: FastAPI) -> None:
+    with api_client(app, scopes=("calls:write",)) as client:
+        assert client.get("/api/v1/units").status_code == 403
+    with browser(app) as client:
+        r = client.get("/api/v1/units", headers={"Authorization": "Bearer omst_nope"})
+        assert r.status_code == 401
+
+
+def test_login_sets_a_secure_httponly_session_and_renews_it(app: FastAPI) -> None:
+    with browser(app) as client:
+        r = login(client, "op")
+        assert r.status_code == 303 and r.headers["location"] == "/home"
+        cookie = r.headers["set-cookie"]
+        assert "omstilling_session=" in cookie
+        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
+        first = client.cookies.get("omstilling_session")
+        login(client, "op")
+        assert client.cookies.get("omstilling_session") != first
+        assert client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused_and_logged_then_rate_limited(
+    app: FastAPI, engine: Engine
+) -> None:
+    with browser(app) as client:
+        for _ in range(accounts.MAX_FAILURES_PER_USER):
+            r = login(client, "op", "forkert-adgangskode")
+            assert r.status_code == 400 and "Forkert brugernavn eller adgangskode" in r.text
+        r = login(client, "op")  # even the right password waits now
+        assert r.status_code == 429 and "For mange" in r.text
+    with engine.connect() as conn:
+        failures = conn.execute(select(LoginAttempt).where(LoginAttempt.success.is_(False))).all()
+    assert len(failures) == accounts.MAX_FAILURES_PER_USER
+
+
+def test_login_form_without_its_csrf_token_is_refused(app: FastAPI) -> None:
+    with browser(app) as client:
+        r = client.post("/login", data={"username": "op", "password": PASSWORD})
+        assert r.status_code == 400 and "udløbet" in r.text
+
+
+def test_passwords_shorter_than_12_characters_are_refused(engine: Engine) -> None:
+    with pytest.raises(accounts.AccountError, match="at least 12"):
+        accounts.add_user(engine, "kort", "operator", "elleve-tegn")
+
+
+def test_r1_2_console_search_advice_and_logged_action(
+    operator: TestClient, engine: Engine
+) -> None:
+    r = operator.get("/console/search", params={"q": "kontanthjalp"})
+    assert r.status_code == 200 and 'data-id="kontanthjaelp"' in r.text
+    token = csrf(operator)
+    r = operator.post("/console/advice", data={"kind": "task", "id": "kontanthjaelp",
+                                              "q": "kontanthjalp"},
+                      headers={"X-CSRF-Token": token})
+    assert r.status_code == 200
+    assert "Fødselsdag" in r.text  # the advice needs the birth day
+    r = operator.post("/console/advice", data={"kind": "task", "id": "kontanthjaelp",
+                                              "birth_day": "12"},
+                      headers={"X-CSRF-Token": token})
+    assert "Mette Dahl" in r.text and "Stil om" in r.text
+    r = operator.post("/console/actions", data={
+        "action": "transfer", "kind": "task", "id": "kontanthjaelp", "errand": "kontanthjalp",
+        "unit": "jobcenter", "employee": "mette-jobcenter", "number": "+4589152211",
+        "rules": "R2.2,R1.2"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 200 and "registreret" in r.text
+    with engine.connect() as conn:
+        row = conn.execute(select(ConsoleAction)).one()
+    assert (row.action, row.unit_id, row.employee_id, row.errand) == (
+        "transfer", "jobcenter", "mette-jobcenter", "kontanthjalp")
+
+
+def test_a_form_without_a_valid_csrf_token_is_refused(operator: TestClient) -> None:
+    r = operator.post("/console/actions", data={"action": "answered"})
+    assert r.status_code == 403
+    r = operator.post("/console/actions", data={"action": "answered"},
+                      headers={"X-CSRF-Token": "wrong"})
+    assert r.status_code == 403
+
+
+def test_the_birth_day_field_refuses_a_whole_cpr_number(operator: TestClient) -> None:
+    r = operator.post("/console/advice", data={"kind": "task", "id": "kontanthjaelp",
+                                              "birth_day": "031185-1234"},
+                      headers={"X-CSRF-Token": csrf(operator)})
+    assert "aldrig hele CPR-nummeret" in r.text and "031185" not in r.text
+
+
+def test_a_name_with_script_shows_as_text(operator: TestClient) -> None:
+    r = operator.get("/console/search", params={"q": "Niels"})
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;" in r.text
+    r = operator.post("/console/advice", data={"kind": "employee", "id": "niels-jobcenter"},
+                      headers={"X-CSRF-Token": csrf(operator)})
+    assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
+    assert "<script>alert" not in operator.get("/tavler").text
+
+
+def test_r3_11_employee_sets_only_their_own_absence(app: FastAPI) -> None:
+    with browser(app) as client:
+        login(client, "mette")
+        token = csrf(client, "/mig")
+        r = client.post("/mig/fravaer", data={"choice": "lunch30", "csrf_token": token})
+        assert r.status_code == 303
+        assert "Frokost" in client.get("/mig").text
+        r = client.put("/api/v1/employees/niels-jobcenter/absence", json={"code": "meeting"},
+                       headers={"X-CSRF-Token": token})
+        assert r.status_code == 403
+        r = client.put("/api/v1/employees/mette-jobcenter/absence", json={"code": "meeting"},
+                       headers={"X-CSRF-Token": token})
+        assert r.status_code == 200
+
+
+def test_r3_9_unit_editor_reports_only_their_own_units(app: FastAPI) -> None:
+    with browser(app) as client:
+        login(client, "red")
+        token = csrf(client, "/tavler")
+        body = {"from": "2026-11-30T09:00", "until": "2026-11-30T12:00"}
+        r = client.post("/api/v1/units/familie/away", json=body, headers={"X-CSRF-Token": token})
+        assert r.status_code == 403
+        r = client.post("/api/v1/units/jobcenter/away", json=body,
+                        headers={"X-CSRF-Token": token})
+        assert r.status_code == 201
+
+
+def test_logout_ends_the_session(operator: TestClient) -> None:
+    token = csrf(operator)
+    r = operator.post("/logout", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert operator.get("/").status_code == 303
+
+
+def test_boards_show_who_is_away_and_units_away(app: FastAPI) -> None:
+    with api_client(app) as system:
+        system.put("/api/v1/employees/anne-familie/absence",
+                   json={"code": "sick", "until": "2099-01-01T09:00"})
+        system.post("/api/v1/units/jobcenter/away",
+                    json={"until": "2099-01-01T12:00", "note": "Personalemøde"})
+    with browser(app) as client:
+        login(client, "op")
+        page = client.get("/tavler").text
+    assert "Anne Andersen" in page and "Fraværende" in page and "Syg" not in page
+    assert "Jobcenter" in page and "Personalemøde" in page
+    assert "Forskudsopgørelse og skattekort 2027" in page or "Ingen aktive udsendelser" in page

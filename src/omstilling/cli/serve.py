@@ -36,7 +36,8 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000, db: DbOption 
     """Run the web app (API and console) on the given address."""
     from omstilling.settings import Settings
 
-    _run(database_url(db), host, port, Settings().secret_key)
+    settings = Settings()
+    _run(database_url(db), host, port, settings.secret_key, settings.cookie_secure)
 
 
 @app.command()

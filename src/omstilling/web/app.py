@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from omstilling import __version__
+from omstilling.live import LiveHub, LivePublisher, make_bus
 from omstilling.routing import Directory
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
@@ -25,7 +29,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is None:
         engine = make_engine(settings.database_url)
     ensure_schema(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The bus (LISTEN/NOTIFY on PostgreSQL) lives as long as the server does.
+        app.state.live = LivePublisher(
+            engine,
+            make_bus(app.state.live_hub, engine),
+            app.state.directory.organisation,
+            lambda: app.state.clock(),
+        )
+        try:
+            yield
+        finally:
+            app.state.live.close()
+            app.state.live = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="omstilling",
         version=__version__,
         description="The switchboard system for Danish municipalities: organisation, hours, "
@@ -36,7 +57,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.snapshots = SnapshotCache(engine)
     app.state.directory = Directory(engine, app.state.snapshots)
     # Every rule takes `now` as an argument; the web app reads it here, so tests can freeze it.
-    app.state.clock = lambda: datetime.now(UTC)
+    app.state.clock = _utc_now
+    app.state.live_hub = LiveHub()
+    app.state.live = None
+    app.state.call_event_listeners = [lambda events: _push_live(app, events)]
     here = Path(__file__).parent
     app.state.templates = Jinja2Templates(directory=here / "templates")
     app.mount("/static", StaticFiles(directory=here / "static"), name="static")
@@ -62,13 +86,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             },
         )
 
-    from omstilling.web import api, api_routing, boards, pages
+    from omstilling.web import api, api_routing, boards, live_routes, pages
 
     app.include_router(api.router)
     app.include_router(api_routing.router)
     app.include_router(pages.router)
     app.include_router(boards.router)
+    app.include_router(live_routes.router)
     from omstilling.web.api_messages import router as messages_router
 
     app.include_router(messages_router)
+    from omstilling.web import api_calls, stats
+
+    # app.state.call_event_listeners (set above) are called by api_calls after each commit.
+    app.include_router(api_calls.router)
+    app.include_router(stats.router)
     return app
+
+
+def _push_live(app: FastAPI, events: Sequence[Any]) -> None:
+    """After live events are committed: tell every console about switchboard calls."""
+    if app.state.live is not None:
+        app.state.live.submit(events)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -17,7 +17,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formatdate, make_msgid
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -234,7 +234,3 @@ def compose(
         ]
     lines += ["", "Venlig hilsen", "Omstillingen", "", "(Denne mail er sendt automatisk.)"]
     return MailText(subject, "\n".join(lines) + "\n")
-
-
-def sender_address(name: str, address: str) -> str:
-    return formataddr((name, address))

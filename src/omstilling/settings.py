@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sensitive_absence_retention_days: int = Field(default=90, ge=1)
+    caller_hash_key: str | None = Field(
+        default=None, description="Key for hashing expired caller numbers (keep it outside the DB)"
+    )
+    caller_number_retention_days: int = Field(default=90, ge=1)
     # Messages and callbacks (omstilling.messages, omstilling.mail).
     message_retention_days: int = Field(default=30, ge=1, description="Keep closed messages")
     smtp_url: str | None = Field(

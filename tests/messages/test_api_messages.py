@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from omstilling.store.message_models import MessageRow
 from omstilling.web.app import create_app
+from tests.conftest import api_client
 from tests.messages.conftest import SmtpServer, settings_for
 
 MESSAGE = {
@@ -24,7 +25,7 @@ MESSAGE = {
 @pytest.fixture
 def client(org_engine: Engine, db_url: str, smtp: SmtpServer) -> Iterator[TestClient]:
     app = create_app(settings_for(db_url, smtp.url), engine=org_engine)
-    with TestClient(app) as c:
+    with api_client(app) as c:
         yield c
 
 
@@ -137,3 +138,19 @@ def test_a_due_time_in_the_past_or_unreadable_is_refused(client: TestClient) -> 
     assert r.status_code == 422 and "callback_due" in r.text
     r = client.post("/api/v1/messages", json={**MESSAGE, "callback_due": "tomorrow"})
     assert r.status_code == 422 and "YYYY-MM-DDTHH:MM" in r.text
+
+
+def test_r3_6_without_the_scope_only_ones_own_unit(
+    org_engine: Engine, db_url: str, smtp: SmtpServer
+) -> None:
+    from omstilling import accounts
+
+    app = create_app(settings_for(db_url, smtp.url), engine=org_engine)
+    with api_client(app) as operator:
+        created = operator.post("/api/v1/messages", json=MESSAGE).json()
+    with api_client(app, scopes=("advice:read",)) as reader:
+        assert reader.post("/api/v1/messages", json=MESSAGE).status_code == 403
+        assert reader.get(f"/api/v1/messages/{created['id']}").status_code == 403
+    with TestClient(app) as anonymous:
+        assert anonymous.get("/api/v1/messages").status_code == 401
+    assert accounts.ROLE_SCOPES["operator"] >= {"messages:write"}

@@ -248,3 +248,11 @@ def purge_cmd(
     message_days = Settings().message_retention_days
     n = purge_closed_messages(engine, datetime.now(UTC), message_days)
     typer.echo(f"purged {n} closed message(s) older than {message_days} days")
+
+    # Calls (omstilling.calls): caller numbers older than
+    # OMSTILLING_CALLER_NUMBER_RETENTION_DAYS (90) become keyed hashes.
+    from omstilling.calls.retention import purge_caller_numbers
+
+    caller_days = Settings().caller_number_retention_days
+    n = purge_caller_numbers(engine, datetime.now(UTC), caller_days)
+    typer.echo(f"hashed {n} caller number(s) older than {caller_days} days")

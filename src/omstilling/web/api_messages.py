@@ -1,26 +1,31 @@
 """Messages and callbacks over HTTP (R1.6, R3.5, R3.6): thin handlers over
 `omstilling.messages`, so the console, the API and the CLI agree.
 
-The actor is "api" until authentication (scope `messages:write`) names the caller.
-Errors name the field and never repeat the caller's details.
+Taking a message needs the scope `messages:write` (operators, systems). Reading and
+changing one needs that scope too, or to be in the message's unit: everyone answers
+for each other's phones (R3.6). Errors name the field and never repeat the caller's
+details.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling import messages
+from omstilling.accounts import Principal
 from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
 from omstilling.domain.hours import HoursError
 from omstilling.domain.organisation import Organisation
 from omstilling.routing import Directory
 from omstilling.settings import Settings
+from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
+Who = Annotated[Principal, Depends(require())]
 
 
 class MessageRequest(BaseModel):
@@ -57,6 +62,12 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def _now(request: Request) -> datetime:
+    # The app's clock, so tests can freeze time for the whole request.
+    now: datetime = request.app.state.clock()
+    return now
+
+
 def _org(d: Directory) -> Organisation:
     org = d.organisation()
     if org is None:
@@ -71,6 +82,24 @@ def _moment(d: Directory, text: str, field: str, now: datetime) -> datetime:
         raise HTTPException(422, f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
 
 
+def _home_units(org: Organisation, who: Principal) -> set[str]:
+    """The units whose messages this person answers for: their own unit (and, for an
+    editor, the units they edit)."""
+    units: set[str] = set()
+    if who.employee_id and who.employee_id in org.employees:
+        units.add(org.employees[who.employee_id].unit)
+    if who.role == "editor" and who.unit_id in org.units:
+        units.update(u.id for u in [org.units[who.unit_id], *org.descendants(who.unit_id)])
+    return units
+
+
+def _may_handle(org: Organisation, who: Principal, unit_id: str) -> None:
+    if who.has("messages:write"):
+        return
+    if unit_id not in _home_units(org, who):
+        raise HTTPException(403, "you may handle only the messages of your own unit")
+
+
 def _errors(exc: Exception) -> HTTPException:
     if isinstance(exc, messages.NotFound):
         return HTTPException(404, str(exc))
@@ -82,16 +111,16 @@ def _errors(exc: Exception) -> HTTPException:
 def _deliver(request: Request, message_id: int) -> None:
     # After the response: the operator never waits for the mail server.
     messages.deliver_pending(
-        request.app.state.engine, _settings(request), datetime.now(UTC), message_id=message_id
+        request.app.state.engine, _settings(request), _now(request), message_id=message_id
     )
 
 
-@router.post("/messages", status_code=201)
+@router.post("/messages", status_code=201, dependencies=[Depends(require("messages:write"))])
 def post_message(
-    body: MessageRequest, request: Request, background: BackgroundTasks
+    body: MessageRequest, request: Request, background: BackgroundTasks, who: Who
 ) -> dict[str, Any]:
     """Take a message for an employee or a unit; the addressee is mailed at once."""
-    d, now = _directory(request), datetime.now(UTC)
+    d, now = _directory(request), _now(request)
     org = _org(d)
     due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
     new = messages.NewMessage(
@@ -106,7 +135,7 @@ def post_message(
     )
     try:
         created = messages.create_message(
-            d.engine, new, actor="api", now=now, settings=_settings(request), org=org
+            d.engine, new, actor=who.name, now=now, settings=_settings(request), org=org
         )
     except (messages.MessageError, messages.NotFound) as exc:
         raise _errors(exc) from None
@@ -117,14 +146,24 @@ def post_message(
 @router.get("/messages")
 def get_messages(
     request: Request,
+    who: Who,
     employee: str | None = None,
     unit: str | None = None,
     status: str = Query("open", description="new, seen, called_back, closed, open or all"),
     overdue: bool = False,
 ) -> dict[str, Any]:
     """The in-app list with counts: for an employee, a unit (with its teams), or all."""
-    d, now = _directory(request), datetime.now(UTC)
+    d, now = _directory(request), _now(request)
     org = _org(d)
+    if not who.has("messages:write"):
+        # Without the scope: only one's own messages and those of one's own unit.
+        if employee is None and unit is None:
+            employee = who.employee_id
+            if employee is None:
+                raise HTTPException(403, "name an employee or a unit of your own")
+        asked = org.employees[employee].unit if employee in org.employees else unit
+        if asked is not None and asked not in _home_units(org, who):
+            raise HTTPException(403, "you may see only the messages of your own unit")
     try:
         found = messages.list_messages(
             d.engine, now=now, employee=employee, unit=unit, status=status, overdue=overdue,
@@ -137,27 +176,34 @@ def get_messages(
 
 
 @router.get("/messages/{message_id}")
-def get_one(message_id: int, request: Request) -> dict[str, Any]:
-    d, now = _directory(request), datetime.now(UTC)
+def get_one(message_id: int, request: Request, who: Who) -> dict[str, Any]:
+    d, now = _directory(request), _now(request)
     org = _org(d)
     try:
         listed = messages.get_message(d.engine, message_id)
     except messages.NotFound as exc:
         raise _errors(exc) from None
+    _may_handle(org, who, listed.message.unit)
     return messages.message_json(org, listed, now)
 
 
 @router.patch("/messages/{message_id}")
-def patch_message(message_id: int, body: MessagePatch, request: Request) -> dict[str, Any]:
+def patch_message(
+    message_id: int, body: MessagePatch, request: Request, who: Who
+) -> dict[str, Any]:
     """Mark seen, record a callback and its outcome, close, take over, or move the due time."""
-    d, now = _directory(request), datetime.now(UTC)
+    d, now = _directory(request), _now(request)
     org = _org(d)
+    try:
+        _may_handle(org, who, messages.get_message(d.engine, message_id).message.unit)
+    except messages.NotFound as exc:
+        raise _errors(exc) from None
     due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
     change = messages.Change(
         status=body.status, outcome=body.outcome, employee=body.employee, callback_due=due
     )
     try:
-        messages.update_message(d.engine, message_id, change, actor="api", now=now, org=org)
+        messages.update_message(d.engine, message_id, change, actor=who.name, now=now, org=org)
     except (
         messages.MessageError,
         messages.NotFound,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -30,8 +30,9 @@ def app(engine: Engine, db_url: str) -> FastAPI:
     doc = yaml.safe_load(mini_text())
     # A name that tries to inject markup must show as text everywhere.
     doc["units"][3]["employees"][3]["name"] = "Niels <script>alert(1)</script> Bak"
-    import_organisation(engine, orgfile.parse_data(doc).organisation, file_revision=None,
-                        actor="test")
+    import_organisation(
+        engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="test"
+    )
     accounts.add_user(engine, "op", "operator", PASSWORD, display_name="Olga Operatør")
     accounts.add_user(engine, "mette", "employee", PASSWORD, employee_id="mette-jobcenter")
     accounts.add_user(engine, "red", "editor", PASSWORD, unit_id="jobcenter")
@@ -48,8 +49,15 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token.group(1), "next": "/"})
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": token.group(1),
+            "next": "/",
+        },
+    )
 
 
 def csrf(client: TestClient, path: str = "/") -> str:
@@ -120,44 +128,63 @@ def test_passwords_shorter_than_12_characters_are_refused(engine: Engine) -> Non
         accounts.add_user(engine, "kort", "operator", "elleve-tegn")
 
 
-def test_r1_2_console_search_advice_and_logged_action(
-    operator: TestClient, engine: Engine
-) -> None:
+def test_r1_2_console_search_advice_and_logged_action(operator: TestClient, engine: Engine) -> None:
     r = operator.get("/console/search", params={"q": "kontanthjalp"})
     assert r.status_code == 200 and 'data-id="kontanthjaelp"' in r.text
     token = csrf(operator)
-    r = operator.post("/console/advice", data={"kind": "task", "id": "kontanthjaelp",
-                                              "q": "kontanthjalp"},
-                      headers={"X-CSRF-Token": token})
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "kontanthjaelp", "q": "kontanthjalp"},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 200
     assert "Fødselsdag" in r.text  # the advice needs the birth day
-    r = operator.post("/console/advice", data={"kind": "task", "id": "kontanthjaelp",
-                                              "birth_day": "12"},
-                      headers={"X-CSRF-Token": token})
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "kontanthjaelp", "birth_day": "12"},
+        headers={"X-CSRF-Token": token},
+    )
     assert "Mette Dahl" in r.text and "Stil om" in r.text
-    r = operator.post("/console/actions", data={
-        "action": "transfer", "kind": "task", "id": "kontanthjaelp", "errand": "kontanthjalp",
-        "unit": "jobcenter", "employee": "mette-jobcenter", "number": "+4589152211",
-        "rules": "R2.2,R1.2"}, headers={"X-CSRF-Token": token})
+    r = operator.post(
+        "/console/actions",
+        data={
+            "action": "transfer",
+            "kind": "task",
+            "id": "kontanthjaelp",
+            "errand": "kontanthjalp",
+            "unit": "jobcenter",
+            "employee": "mette-jobcenter",
+            "number": "+4589152211",
+            "rules": "R2.2,R1.2",
+        },
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 200 and "registreret" in r.text
     with engine.connect() as conn:
         row = conn.execute(select(ConsoleAction)).one()
     assert (row.action, row.unit_id, row.employee_id, row.errand) == (
-        "transfer", "jobcenter", "mette-jobcenter", "kontanthjalp")
+        "transfer",
+        "jobcenter",
+        "mette-jobcenter",
+        "kontanthjalp",
+    )
 
 
 def test_a_form_without_a_valid_csrf_token_is_refused(operator: TestClient) -> None:
     r = operator.post("/console/actions", data={"action": "answered"})
     assert r.status_code == 403
-    r = operator.post("/console/actions", data={"action": "answered"},
-                      headers={"X-CSRF-Token": "wrong"})
+    r = operator.post(
+        "/console/actions", data={"action": "answered"}, headers={"X-CSRF-Token": "wrong"}
+    )
     assert r.status_code == 403
 
 
 def test_the_birth_day_field_refuses_a_whole_cpr_number(operator: TestClient) -> None:
-    r = operator.post("/console/advice", data={"kind": "task", "id": "kontanthjaelp",
-                                              "birth_day": "031185-1234"},
-                      headers={"X-CSRF-Token": csrf(operator)})
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "kontanthjaelp", "birth_day": "031185-1234"},
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
     assert "aldrig hele CPR-nummeret" in r.text and "031185" not in r.text
 
 
@@ -165,8 +192,11 @@ def test_a_name_with_script_shows_as_text(operator: TestClient) -> None:
     r = operator.get("/console/search", params={"q": "Niels"})
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;" in r.text
-    r = operator.post("/console/advice", data={"kind": "employee", "id": "niels-jobcenter"},
-                      headers={"X-CSRF-Token": csrf(operator)})
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "employee", "id": "niels-jobcenter"},
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
     assert "<script>alert" not in operator.get("/tavler").text
 
@@ -178,11 +208,17 @@ def test_r3_11_employee_sets_only_their_own_absence(app: FastAPI) -> None:
         r = client.post("/mig/fravaer", data={"choice": "lunch30", "csrf_token": token})
         assert r.status_code == 303
         assert "Frokost" in client.get("/mig").text
-        r = client.put("/api/v1/employees/niels-jobcenter/absence", json={"code": "meeting"},
-                       headers={"X-CSRF-Token": token})
+        r = client.put(
+            "/api/v1/employees/niels-jobcenter/absence",
+            json={"code": "meeting"},
+            headers={"X-CSRF-Token": token},
+        )
         assert r.status_code == 403
-        r = client.put("/api/v1/employees/mette-jobcenter/absence", json={"code": "meeting"},
-                       headers={"X-CSRF-Token": token})
+        r = client.put(
+            "/api/v1/employees/mette-jobcenter/absence",
+            json={"code": "meeting"},
+            headers={"X-CSRF-Token": token},
+        )
         assert r.status_code == 200
 
 
@@ -193,8 +229,7 @@ def test_r3_9_unit_editor_reports_only_their_own_units(app: FastAPI) -> None:
         body = {"from": "2026-11-30T09:00", "until": "2026-11-30T12:00"}
         r = client.post("/api/v1/units/familie/away", json=body, headers={"X-CSRF-Token": token})
         assert r.status_code == 403
-        r = client.post("/api/v1/units/jobcenter/away", json=body,
-                        headers={"X-CSRF-Token": token})
+        r = client.post("/api/v1/units/jobcenter/away", json=body, headers={"X-CSRF-Token": token})
         assert r.status_code == 201
 
 
@@ -207,13 +242,75 @@ def test_logout_ends_the_session(operator: TestClient) -> None:
 
 def test_boards_show_who_is_away_and_units_away(app: FastAPI) -> None:
     with api_client(app) as system:
-        system.put("/api/v1/employees/anne-familie/absence",
-                   json={"code": "sick", "until": "2099-01-01T09:00"})
-        system.post("/api/v1/units/jobcenter/away",
-                    json={"until": "2099-01-01T12:00", "note": "Personalemøde"})
+        system.put(
+            "/api/v1/employees/anne-familie/absence",
+            json={"code": "sick", "until": "2099-01-01T09:00"},
+        )
+        system.post(
+            "/api/v1/units/jobcenter/away",
+            json={"until": "2099-01-01T12:00", "note": "Personalemøde"},
+        )
     with browser(app) as client:
         login(client, "op")
         page = client.get("/tavler").text
     assert "Anne Andersen" in page and "Fraværende" in page and "Syg" not in page
     assert "Jobcenter" in page and "Personalemøde" in page
     assert "Forskudsopgørelse og skattekort 2027" in page or "Ingen aktive udsendelser" in page
+
+
+def test_r1_6_take_a_message_from_the_console_and_close_it_as_the_employee(
+    app: FastAPI, operator: TestClient, engine: Engine
+) -> None:
+    token = csrf(operator)
+    form = operator.post(
+        "/console/besked",
+        data={
+            "kind": "employee",
+            "id": "mette-jobcenter",
+            "errand": "Spørger til sin ansøgning",
+            "employee": "mette-jobcenter",
+            "unit": "jobcenter",
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert form.status_code == 200 and "Tag besked til Mette Dahl" in form.text
+    assert "Spørger til sin ansøgning" in form.text
+    r = operator.post(
+        "/console/besked/gem",
+        data={
+            "employee": "mette-jobcenter",
+            "caller_name": "Karen Jensen",
+            "caller_phone": "20 30 40 50",
+            "text": "CPR 031185-1234 vedlagt",
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 422 and "CPR" in r.text and "031185" not in r.text
+    r = operator.post(
+        "/console/besked/gem",
+        data={
+            "employee": "mette-jobcenter",
+            "caller_name": "Karen Jensen",
+            "caller_phone": "20 30 40 50",
+            "text": "Spørger til sin ansøgning",
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 200 and "Mette Dahl ringer dig op senest" in r.text
+    assert "1 åbne" in operator.get("/beskeder").text
+    with browser(app) as mette:
+        login(mette, "mette")
+        page = mette.get("/beskeder").text
+        assert "Karen Jensen" in page and "20 30 40 50" in page
+        link = re.search(r'href="/beskeder/(\d+)"', page)
+        assert link
+        token = csrf(mette, "/beskeder")
+        r = mette.post(
+            f"/beskeder/{link.group(1)}", data={"action": "resolved", "csrf_token": token}
+        )
+        assert r.status_code == 303
+        r = mette.post(f"/beskeder/{link.group(1)}", data={"action": "close", "csrf_token": token})
+        assert "Ingen åbne beskeder" in mette.get("/beskeder").text
+    with engine.connect() as conn:
+        actions = conn.execute(select(ConsoleAction.action)).scalars().all()
+    assert actions == ["take_message"]

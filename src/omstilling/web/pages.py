@@ -51,12 +51,23 @@ ACTION_LABELS = {
 }
 KIND_LABELS = {"employee": "Medarbejder", "unit": "Enhed", "task": "Emne"}
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
-    "operator": [("/", "Omstilling"), ("/tavler", "Tavler"), ("/offentlig", "Offentlig")],
-    "employee": [("/mig", "Min status"), ("/offentlig", "Offentlig")],
-    "editor": [("/enheder", "Mine enheder"), ("/tavler", "Tavler"), ("/mig", "Min status")],
+    "operator": [
+        ("/", "Omstilling"),
+        ("/beskeder", "Beskeder"),
+        ("/tavler", "Tavler"),
+        ("/offentlig", "Offentlig"),
+    ],
+    "employee": [("/mig", "Min status"), ("/beskeder", "Beskeder"), ("/offentlig", "Offentlig")],
+    "editor": [
+        ("/enheder", "Mine enheder"),
+        ("/beskeder", "Beskeder"),
+        ("/tavler", "Tavler"),
+        ("/mig", "Min status"),
+    ],
     "manager": [("/statistik", "Statistik"), ("/tavler", "Tavler")],
     "admin": [
         ("/", "Omstilling"),
+        ("/beskeder", "Beskeder"),
         ("/tavler", "Tavler"),
         ("/enheder", "Enheder"),
         ("/statistik", "Statistik"),

@@ -1,0 +1,136 @@
+"""Taking a message from the console (R1.6, R3.5, R3.6): a form filled from the advice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import insert
+
+from omstilling import messages
+from omstilling.accounts import Principal
+from omstilling.domain.callbacks import default_due
+from omstilling.routing import Directory
+from omstilling.store.account_models import ConsoleAction
+from omstilling.web.auth import page_user, role_required
+from omstilling.web.pages import directory, local_now, render
+
+router = APIRouter(include_in_schema=False)
+PageUser = Annotated[Principal, Depends(page_user)]
+
+
+@router.post("/console/besked", response_class=HTMLResponse)
+def message_form(
+    request: Request,
+    user: PageUser,
+    kind: Annotated[str, Form()] = "",
+    id: Annotated[str, Form()] = "",
+    errand: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
+    employee: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    role_required(user, "operator")
+    d: Directory = directory(request)
+    org = d.organisation()
+    if org is None or (not employee and unit not in org.units):
+        return HTMLResponse('<p class="error" role="alert">Vælg først en person eller enhed.</p>')
+    now = local_now(request, org)
+    addressee = org.employees[employee].name if employee in org.employees else org.units[unit].name
+    unit_id = org.employees[employee].unit if employee in org.employees else unit
+    due = default_due(org, unit_id, now)
+    return render(
+        request,
+        "_message_form.html",
+        user,
+        addressee=addressee,
+        employee=employee if employee in org.employees else None,
+        unit=None if employee in org.employees else unit,
+        task=id if kind == "task" else None,
+        errand=errand,
+        default_due=due.astimezone(now.tzinfo).strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+@router.post("/console/besked/gem", response_class=HTMLResponse)
+def save_message(
+    request: Request,
+    user: PageUser,
+    background: BackgroundTasks,
+    caller_name: Annotated[str, Form()],
+    caller_phone: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    employee: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
+    task: Annotated[str, Form()] = "",
+    callback_due: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    role_required(user, "operator")
+    d: Directory = directory(request)
+    org = d.organisation()
+    if org is None:
+        return HTMLResponse('<p class="error" role="alert">Ingen organisation er indlæst.</p>')
+    now = local_now(request, org)
+    try:
+        due = d.moment(callback_due, now) if callback_due else None
+        created = messages.create_message(
+            d.engine,
+            messages.NewMessage(
+                caller_name=caller_name,
+                caller_phone=caller_phone,
+                text=text,
+                employee=employee or None,
+                unit=None if employee else (unit or None),
+                task=task or None,
+                callback_due=due,
+            ),
+            actor=user.name,
+            now=now,
+            settings=request.app.state.settings,
+            org=org,
+        )
+    except messages.MessageError as exc:
+        field = {
+            "caller_name": "navnet",
+            "caller_phone": "telefonnummeret",
+            "text": "beskeden",
+            "callback_due": "tidspunktet",
+        }.get(getattr(exc, "field", ""), "beskeden")
+        return HTMLResponse(
+            f'<p class="error" role="alert">Tjek {field}: {_danish(exc)}</p>', status_code=422
+        )
+    except (messages.NotFound, ValueError):
+        return HTMLResponse(
+            '<p class="error" role="alert">Tjek tidspunktet (åå-mm-ddTtt:mm).</p>', status_code=422
+        )
+    message = created.message
+    with d.engine.begin() as conn:
+        conn.execute(
+            insert(ConsoleAction).values(
+                at=now,
+                user_id=user.user_id,
+                action="take_message",
+                unit_id=message.unit,
+                employee_id=message.employee,
+                task_id=message.task,
+                errand=(text or "")[:200],
+                rules=["R1.6", "R3.6"],
+            )
+        )
+    background.add_task(
+        messages.deliver_pending, d.engine, request.app.state.settings, now, message_id=message.id
+    )
+    return render(request, "_message_saved.html", user, say=created.say)
+
+
+def _danish(exc: Exception) -> str:
+    text = str(exc)
+    if "CPR" in text or "cpr" in text:
+        return "et CPR-nummer må ikke skrives i en besked."
+    if "phone" in text:
+        return "det er ikke et gyldigt telefonnummer."
+    if "empty" in text or "required" in text:
+        return "feltet skal udfyldes."
+    if "future" in text:
+        return "tidspunktet skal ligge ude i fremtiden."
+    return "oplysningen er ikke gyldig."

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -614,7 +616,8 @@ def import_organisation(
         audit(conn, changes, actor=actor, source="import", revision=revision, now=now)
         summary.revision = revision
         summary.written = True
-        return summary
+    _changed(engine)
+    return summary
 
 
 def save_edit(
@@ -639,19 +642,41 @@ def save_edit(
         write_changes(conn, org, changes, now)
         conn.execute(update(STATE).where(STATE.c.id == 1).values(revision=revision))
         audit(conn, changes, actor=actor, source=source, revision=revision, now=now)
-        return changes
+    _changed(engine)
+    return changes
+
+
+_caches: weakref.WeakSet[SnapshotCache] = weakref.WeakSet()
+
+
+def _changed(engine: Engine) -> None:
+    """A write in this process: every cache on the same database looks again at once."""
+    for cache in list(_caches):
+        if cache.engine.url == engine.url:
+            cache.checked_at = 0.0
 
 
 class SnapshotCache:
-    """The organisation in memory, reloaded only when the revision changes."""
+    """The organisation in memory, reloaded only when the revision changes.
 
-    def __init__(self, engine: Engine) -> None:
+    The revision is looked up at most every `max_age` seconds (a request asks for the
+    organisation several times); a write through this process is seen at once, a
+    write through another instance within `max_age`."""
+
+    def __init__(self, engine: Engine, max_age: float = 0.0) -> None:
         self.engine = engine
+        self.max_age = max_age
+        self.checked_at = 0.0
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._org: Organisation | None = None
+        _caches.add(self)
 
     def get(self) -> Organisation | None:
+        now = time.monotonic()
+        if self._org is not None and now - self.checked_at < self.max_age:
+            return self._org
+        self.checked_at = now
         with self.engine.connect() as conn:
             revision = current_revision(conn)
             if revision is not None and revision == self._revision:

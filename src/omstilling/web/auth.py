@@ -9,11 +9,13 @@ token, as the form field `csrf_token` or the header `X-CSRF-Token`.
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from omstilling.accounts import Principal, SessionPolicy, session_principal, token_principal
 
@@ -29,6 +31,25 @@ def session_policy(request: Request) -> SessionPolicy:
     )
 
 
+TOKEN_CACHE_SECONDS = 10.0
+TOKEN_CACHE_SIZE = 1000
+
+
+def _token(request: Request, token: str) -> Principal | None:
+    """Bearer tokens are looked up at most every few seconds: the PBX posts many requests.
+    A revoked token is refused within TOKEN_CACHE_SECONDS."""
+    cache: dict[str, tuple[float, Principal | None]] = request.app.state.token_cache
+    now = time.monotonic()
+    hit = cache.get(token)
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    found = token_principal(request.app.state.engine, token)
+    if len(cache) >= TOKEN_CACHE_SIZE:
+        cache.clear()
+    cache[token] = (now, found)
+    return found
+
+
 def find_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
@@ -37,7 +58,7 @@ def find_principal(request: Request) -> Principal | None:
     found: Principal | None = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        found = token_principal(engine, header[7:].strip())
+        found = _token(request, header[7:].strip())
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
@@ -64,7 +85,8 @@ def require(scope: str | None = None) -> Callable[[Request], Awaitable[Principal
     """A dependency: a signed-in principal, with `scope` when one is given."""
 
     async def dependency(request: Request) -> Principal:
-        principal = find_principal(request)
+        # The lookup touches the database: keep it off the event loop.
+        principal = await run_in_threadpool(find_principal, request)
         if principal is None:
             raise HTTPException(
                 401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
@@ -86,7 +108,7 @@ class LoginRequired(Exception):
 
 async def page_user(request: Request) -> Principal:
     """For pages: the signed-in person, or a redirect to /login."""
-    principal = find_principal(request)
+    principal = await run_in_threadpool(find_principal, request)
     if principal is None or principal.kind != "user":
         raise LoginRequired(request.url.path)
     await check_csrf(request, principal)

@@ -42,8 +42,20 @@ COLUMNS = (
     "uniqueid",
     "userfield",
 )
-KEPT = ("dst", "dcontext", "channel", "dstchannel", "lastapp", "start", "answer", "end",
-        "duration", "billsec", "disposition", "userfield")
+KEPT = (
+    "dst",
+    "dcontext",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "userfield",
+)
 
 
 @dataclass
@@ -79,9 +91,12 @@ def parse_row(row: list[str], tz: object) -> Ev | None:
     if not dst:
         raise BadRow("no dialled number (dst)")
     uniqueid = f.get("uniqueid", "").strip()
-    ident = uniqueid or hashlib.blake2b(
-        "|".join((f["start"], f["src"], dst, f["channel"])).encode(), digest_size=10
-    ).hexdigest()
+    ident = (
+        uniqueid
+        or hashlib.blake2b(
+            "|".join((f["start"], f["src"], dst, f["channel"])).encode(), digest_size=10
+        ).hexdigest()
+    )
     kept = {k: f.get(k, "") for k in KEPT}
     kept["answered"] = answered  # type: ignore[assignment]
     return Ev(
@@ -124,8 +139,9 @@ def import_cdr_file(
             chunk.clear()
 
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        # Count physical lines as the reader goes, so errors name the right line.
-        for number, row in enumerate(csv.reader(fh), 1):
+        reader = csv.reader(fh)
+        for row in reader:
+            number = reader.line_num  # the physical line, even after a quoted line break
             summary.lines += 1
             if progress is not None:
                 progress(sum(len(c) + 3 for c in row))

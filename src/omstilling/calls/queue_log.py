@@ -9,6 +9,7 @@ read is reported with its number and skipped; the rest of the file imports.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -70,7 +71,9 @@ def _opt_int(data: list[str], i: int, what: str) -> int | None:
     return _int(data[i], what)
 
 
-def fields_of(event: str, data: list[str]) -> tuple[int, int | None, int | None, str | None, str | None]:
+def fields_of(
+    event: str, data: list[str]
+) -> tuple[int, int | None, int | None, str | None, str | None]:
     """(kind, n1, n2, target, caller) of an event's data; raises Malformed."""
     kind = KINDS[event]
     if kind == K_ENTER:
@@ -143,7 +146,9 @@ def _float(text: str) -> float:
         raise Malformed(f"time is not a number: {text[:30]!r}") from None
 
 
-def reparse(type_: str, data: str, caller: str | None) -> tuple[int, int | None, int | None, str | None]:
+def reparse(
+    type_: str, data: str, caller: str | None
+) -> tuple[int, int | None, int | None, str | None]:
     """For `calls rebuild`: the fields of a stored queue_log event."""
     kind, n1, n2, target, _ = fields_of(type_, data.split("|") if data else [])
     return kind, n1, n2, target
@@ -201,6 +206,24 @@ def import_lines(
 ) -> ImportSummary:
     """Import queue_log lines from (name, lines) sources: one transaction per chunk."""
     summary = ImportSummary()
+    # Millions of short-lived tuples: the cyclic collector would walk them again and
+    # again for nothing (none of them form cycles). Measured: 27 s -> 15 s for 0.84M lines.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(engine, sources, summary, progress, chunk_size)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(
+    engine: Engine,
+    sources: Iterable[tuple[str, Iterable[str]]],
+    summary: ImportSummary,
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+) -> ImportSummary:
     with engine.begin() as conn:
         ensure_state(conn)
         ingestor = Ingestor(conn)

@@ -92,7 +92,8 @@ def rebuild(
             q = select(CallEvent).order_by(CallEvent.at, CallEvent.id).limit(chunk_size)
             if last_at is not None:
                 q = q.where(
-                    (CallEvent.at > last_at) | ((CallEvent.at == last_at) & (CallEvent.id > last_id))
+                    (CallEvent.at > last_at)
+                    | ((CallEvent.at == last_at) & (CallEvent.id > last_id))
                 )
             rows = conn.execute(q).all()
             if not rows:

@@ -31,17 +31,38 @@ around the period being imported.
 
 from __future__ import annotations
 
-import sys
-from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from omstilling.calls import aggregates
+from omstilling.calls.legs import (
+    ABANDONED,
+    ANSWERED,
+    INCOMPLETE,
+    K_ABANDON,
+    K_CDR,
+    K_COMPLETE,
+    K_CONNECT,
+    K_ENTER,
+    K_RNA,
+    K_TIMEOUT,
+    K_TRANSFER,
+    LOOKUP_BATCH,
+    SESSION_HORIZON,
+    TIMED_OUT,
+    Context,
+    Ev,
+    Rec,
+    _Clock,
+    fold,
+    load_context,
+    to_epoch,
+)
 from omstilling.calls.models import (
     CallDirectStats,
     CallEvent,
@@ -52,207 +73,10 @@ from omstilling.calls.models import (
     CallWaitHistogram,
 )
 from omstilling.domain.kpi import (
-    HISTOGRAM_BUCKETS,
     RETURN_WINDOW_SECONDS,
     SHORT_ABANDON_SECONDS,
     wait_bucket,
 )
-from omstilling.store.models import OrgState, UnitQueue, UnitRow
-
-# Event kinds (what an event does to a record), shared by every source.
-K_ENTER, K_CONNECT, K_COMPLETE, K_ABANDON, K_TIMEOUT, K_RNA, K_TRANSFER, K_CDR = range(8)
-
-ANSWERED, ABANDONED, TIMED_OUT, INCOMPLETE = "answered", "abandoned", "timed_out", "incomplete"
-_RANK = {INCOMPLETE: 0, TIMED_OUT: 1, ABANDONED: 1, ANSWERED: 2}
-
-# A call's events all arrive within this many seconds of its entry (calls are
-# far shorter); older calls leave the session's in-memory map.
-SESSION_HORIZON = 4 * 3600
-LOOKUP_BATCH = 500
-
-
-class Ev(NamedTuple):
-    """One normalised event. `n1`/`n2`: holdtime/waittime and calltime/ringtime
-    where the source gives them (None: derive from timestamps)."""
-
-    key: str
-    source: str
-    call_id: str
-    queue: str | None
-    at: float  # epoch seconds, UTC
-    type: str
-    agent: str | None
-    caller: str | None
-    data: str
-    kind: int
-    n1: int | None
-    n2: int | None
-    target: str | None
-
-
-@dataclass
-class Context:
-    """What ingestion needs from the organisation: the time zone and the switchboard's queues."""
-
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Copenhagen"))
-    switchboard_queues: frozenset[str] = frozenset()
-
-
-def load_context(conn: Connection) -> Context:
-    state = conn.execute(select(OrgState.timezone, OrgState.switchboard)).first()
-    if state is None:
-        return Context()
-    tz = ZoneInfo(state.timezone or "Europe/Copenhagen")
-    if not state.switchboard:
-        return Context(tz=tz)
-    units = conn.execute(select(UnitRow.id, UnitRow.parent_id)).all()
-    children: dict[str | None, list[str]] = {}
-    for uid, parent in units:
-        children.setdefault(parent, []).append(uid)
-    # The switchboard's own queues and those of its teams (Telefonomstillingen).
-    subtree, stack = set(), [state.switchboard]
-    while stack:
-        uid = stack.pop()
-        if uid not in subtree:
-            subtree.add(uid)
-            stack.extend(children.get(uid, []))
-    queues = conn.execute(select(UnitQueue.queue).where(UnitQueue.unit_id.in_(subtree))).scalars()
-    return Context(tz=tz, switchboard_queues=frozenset(queues))
-
-
-class Rec:
-    """A call record being folded (mutable; `old` is its contribution before this chunk)."""
-
-    __slots__ = (
-        "agent",
-        "answered_at",
-        "call_id",
-        "caller",
-        "ended_at",
-        "entered",
-        "entered_param",
-        "has_enter",
-        "id",
-        "old",
-        "outcome",
-        "queue",
-        "returned",
-        "rna",
-        "source",
-        "talk",
-        "target",
-        "touched",
-        "transferred_at",
-        "wait",
-    )
-
-    def __init__(self, call_id: str, queue: str, entered: float, source: str) -> None:
-        self.id: int | None = None
-        self.call_id = call_id
-        self.queue = queue
-        self.entered = entered
-        self.entered_param: Any = None
-        self.caller: str | None = None
-        self.agent: str | None = None
-        self.outcome = INCOMPLETE
-        self.wait: int | None = None
-        self.talk: int | None = None
-        self.answered_at: float | None = None
-        self.ended_at: float | None = None
-        self.transferred_at: float | None = None
-        self.target: str | None = None
-        self.returned = False
-        self.rna = 0
-        self.has_enter = False
-        self.source = source
-        self.old: Any = None
-        self.touched = False
-
-
-def _outcome(rec: Rec, outcome: str) -> None:
-    if _RANK[outcome] >= _RANK[rec.outcome]:
-        rec.outcome = outcome
-
-
-def fold(rec: Rec, e: Ev) -> None:
-    """Apply one event to its record."""
-    kind = e.kind
-    if kind == K_CONNECT:
-        _outcome(rec, ANSWERED)
-        rec.answered_at = e.at
-        rec.agent = e.agent or rec.agent
-        if e.n1 is not None:
-            rec.wait = e.n1
-        elif rec.wait is None and rec.has_enter:
-            rec.wait = max(0, round(e.at - rec.entered))
-    elif kind == K_COMPLETE or kind == K_TRANSFER:
-        _outcome(rec, ANSWERED)
-        rec.ended_at = e.at
-        if e.n1 is not None and rec.wait is None:
-            rec.wait = e.n1
-        if e.n2 is not None:
-            rec.talk = e.n2
-        elif rec.answered_at is not None:
-            rec.talk = max(0, round(e.at - rec.answered_at))
-        elif rec.wait is not None:
-            rec.talk = max(0, round(e.at - rec.entered - rec.wait))
-        if kind == K_TRANSFER:
-            rec.target = e.target
-            rec.transferred_at = e.at
-    elif kind == K_ABANDON or kind == K_TIMEOUT:
-        _outcome(rec, ABANDONED if kind == K_ABANDON else TIMED_OUT)
-        rec.ended_at = e.at
-        if rec.outcome != ANSWERED:
-            if e.n1 is not None:
-                rec.wait = e.n1
-            elif rec.has_enter:
-                rec.wait = max(0, round(e.at - rec.entered))
-    elif kind == K_RNA:
-        rec.rna += 1
-    elif kind == K_ENTER:
-        rec.has_enter = True
-        if e.caller:
-            rec.caller = e.caller
-
-
-class _Clock:
-    """Epoch -> database parameter and local (day, hour), cached: imports repeat seconds."""
-
-    def __init__(self, tz: ZoneInfo, sqlite: bool) -> None:
-        self.tz = tz
-        self.sqlite = sqlite
-        self._params: dict[float, Any] = {}
-        self._local: dict[int, tuple[date, int]] = {}
-
-    def param(self, epoch: float | None) -> Any:
-        if epoch is None:
-            return None
-        p = self._params.get(epoch)
-        if p is None:
-            if len(self._params) > 200_000:
-                self._params.clear()
-            moment = datetime.fromtimestamp(epoch, UTC)
-            # SQLAlchemy's SQLite DateTime storage format, so that Core reads it back.
-            p = moment.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else moment
-            self._params[epoch] = p
-        return p
-
-    def local(self, epoch: float) -> tuple[date, int]:
-        slot = int(epoch) // 900  # every real UTC offset is a multiple of 15 minutes
-        hit = self._local.get(slot)
-        if hit is None:
-            moment = datetime.fromtimestamp(slot * 900, self.tz)
-            hit = (moment.date(), moment.hour)
-            self._local[slot] = hit
-        return hit
-
-
-def to_epoch(moment: datetime | None) -> float | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite gives back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 @dataclass
@@ -280,7 +104,9 @@ class Ingestor:
         self._order: deque[tuple[float, str]] = deque()
         # What the database held before this session: chunks outside that
         # period need no lookups at all.
-        lo, hi = conn.execute(select(func.min(CallRecord.entered_at), func.max(CallRecord.entered_at))).one()
+        lo, hi = conn.execute(
+            select(func.min(CallRecord.entered_at), func.max(CallRecord.entered_at))
+        ).one()
         self._db_range = (to_epoch(lo), to_epoch(hi)) if lo is not None else None
 
     # --- helpers --------------------------------------------------------------------
@@ -338,9 +164,15 @@ class Ingestor:
 
     # --- the pipeline ---------------------------------------------------------------
 
-    def ingest(self, conn: Connection, events: Iterable[Ev], *, store_raw: bool = True) -> ChunkResult:
+    def ingest(
+        self, conn: Connection, events: Iterable[Ev], *, store_raw: bool = True
+    ) -> ChunkResult:
         """Store and fold one chunk inside the caller's transaction (commit is the caller's)."""
-        conn.execute(update(CallIngestState).where(CallIngestState.id == 1).values(version=CallIngestState.version + 1))
+        conn.execute(
+            update(CallIngestState)
+            .where(CallIngestState.id == 1)
+            .values(version=CallIngestState.version + 1)
+        )
         result = ChunkResult()
         unique: dict[str, Ev] = {}
         for e in events:
@@ -362,10 +194,30 @@ class Ingestor:
                 conn.exec_driver_sql(
                     self._insert_sql(
                         "call_events",
-                        ("key", "source", "call_id", "queue", "at", "type", "agent", "caller", "data"),
+                        (
+                            "key",
+                            "source",
+                            "call_id",
+                            "queue",
+                            "at",
+                            "type",
+                            "agent",
+                            "caller",
+                            "data",
+                        ),
                     ),
                     [
-                        (e.key, e.source, e.call_id, e.queue, param(e.at), e.type, e.agent, e.caller, e.data)
+                        (
+                            e.key,
+                            e.source,
+                            e.call_id,
+                            e.queue,
+                            param(e.at),
+                            e.type,
+                            e.agent,
+                            e.caller,
+                            e.data,
+                        )
                         for e in fresh
                     ],
                 )
@@ -381,12 +233,16 @@ class Ingestor:
         if all(k[0] == "q" for k in keys):
             # queue_log keys start with the epoch: one range scan finds a re-import.
             lo, hi = min(keys), max(keys)
-            rows = conn.execute(select(CallEvent.key).where(CallEvent.key >= lo, CallEvent.key <= hi))
+            rows = conn.execute(
+                select(CallEvent.key).where(CallEvent.key >= lo, CallEvent.key <= hi)
+            )
             wanted = set(keys)
             return {k for (k,) in rows if k in wanted}
         for i in range(0, len(keys), LOOKUP_BATCH):
             batch = keys[i : i + LOOKUP_BATCH]
-            found.update(conn.execute(select(CallEvent.key).where(CallEvent.key.in_(batch))).scalars())
+            found.update(
+                conn.execute(select(CallEvent.key).where(CallEvent.key.in_(batch))).scalars()
+            )
         return found
 
     def _fold_chunk(self, conn: Connection, events: list[Ev], result: ChunkResult) -> None:
@@ -400,7 +256,13 @@ class Ingestor:
         else:
             # Only calls whose entry we have not seen in this session can live in the database.
             entering = {e.call_id for e in queue_events if e.kind == K_ENTER}
-            missing = sorted({e.call_id for e in queue_events if e.call_id not in self.calls and e.call_id not in entering})
+            missing = sorted(
+                {
+                    e.call_id
+                    for e in queue_events
+                    if e.call_id not in self.calls and e.call_id not in entering
+                }
+            )
         if missing:
             for rec in self._load(conn, CallRecord.call_id.in_, missing):
                 self._remember(rec)
@@ -412,17 +274,24 @@ class Ingestor:
         entries: list[Rec] = []
         sb = self.context.switchboard_queues
         for e in queue_events:
-            rec = self._leg(e)
-            if rec is None:
-                rec = Rec(e.call_id, e.queue or "", e.at - (e.n1 or 0) if e.kind != K_ENTER else e.at, e.source)
+            found = self._leg(e)
+            if found is None:
+                rec = Rec(
+                    e.call_id,
+                    e.queue or "",
+                    e.at - (e.n1 or 0) if e.kind != K_ENTER else e.at,
+                    e.source,
+                )
                 rec.touched = True
                 self._remember(rec)
                 touched.append(rec)
                 result.calls_added += 1
-            elif not rec.touched:
-                rec.old = self._contrib(rec)
-                rec.touched = True
-                touched.append(rec)
+            else:
+                rec = found
+                if not rec.touched:
+                    rec.old = self._contrib(rec)
+                    rec.touched = True
+                    touched.append(rec)
             had_target = rec.target is not None
             fold(rec, e)
             if e.kind == K_ENTER and rec.queue in sb:
@@ -451,12 +320,17 @@ class Ingestor:
             return None
         best: Rec | None = None
         for rec in legs:
-            if (e.queue is None or rec.queue == e.queue) and rec.entered <= e.at + 1:
-                if best is None or rec.entered >= best.entered:
-                    best = rec
+            if (
+                (e.queue is None or rec.queue == e.queue)
+                and rec.entered <= e.at + 1
+                and (best is None or rec.entered >= best.entered)
+            ):
+                best = rec
         return best
 
-    def _returns(self, conn: Connection, entries: list[Rec], overlap: bool, touched: list[Rec]) -> None:
+    def _returns(
+        self, conn: Connection, entries: list[Rec], overlap: bool, touched: list[Rec]
+    ) -> None:
         """R1.3: a switchboard entry after a switchboard transfer of the same call or caller."""
         if overlap:
             callers = sorted({r.caller for r in entries if r.caller} - set(self.by_caller))
@@ -464,9 +338,11 @@ class Ingestor:
                 lo = min(r.entered for r in entries) - RETURN_WINDOW_SECONDS
                 for rec in self._load(
                     conn,
-                    lambda vs: CallRecord.caller.in_(vs)
-                    & CallRecord.transfer_target.is_not(None)
-                    & (CallRecord.transferred_at >= self.clock_dt(lo)),
+                    lambda vs: (
+                        CallRecord.caller.in_(vs)
+                        & CallRecord.transfer_target.is_not(None)
+                        & (CallRecord.transferred_at >= self.clock_dt(lo))
+                    ),
                     callers,
                 ):
                     self._remember(rec)
@@ -475,18 +351,28 @@ class Ingestor:
         for entry in entries:
             best: Rec | None = None
             for rec in self.calls.get(entry.call_id, []):
-                if rec is not entry and rec.target is not None and rec.queue in sb and not rec.returned:
-                    if rec.transferred_at is not None and rec.transferred_at <= entry.entered:
-                        if best is None or rec.transferred_at > (best.transferred_at or 0):
-                            best = rec
+                t = rec.transferred_at
+                if (
+                    rec is not entry
+                    and rec.target is not None
+                    and rec.queue in sb
+                    and not rec.returned
+                    and t is not None
+                    and t <= entry.entered
+                    and (best is None or t > (best.transferred_at or 0))
+                ):
+                    best = rec
             if best is None and entry.caller:
                 for rec in self.by_caller.get(entry.caller, []):
                     t = rec.transferred_at
-                    if rec is entry or rec.returned or t is None:
-                        continue
-                    if entry.entered - RETURN_WINDOW_SECONDS <= t <= entry.entered:
-                        if best is None or t > (best.transferred_at or 0):
-                            best = rec
+                    if (
+                        rec is not entry
+                        and not rec.returned
+                        and t is not None
+                        and entry.entered - RETURN_WINDOW_SECONDS <= t <= entry.entered
+                        and (best is None or t > (best.transferred_at or 0))
+                    ):
+                        best = rec
             if best is not None:
                 if not best.touched:
                     best.old = self._contrib(best)
@@ -520,7 +406,8 @@ class Ingestor:
 
     def _write_records(self, conn: Connection, touched: list[Rec]) -> None:
         p = self.clock.param
-        inserts, updates = [], []
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
         for r in touched:
             values = (
                 r.agent,
@@ -545,20 +432,15 @@ class Ingestor:
         if inserts:
             conn.exec_driver_sql(self._insert_sql("call_records", self._COLUMNS), inserts)
         if updates:
-            sets = ", ".join(
-                f"{c} = {self._ph}"
-                for c in ("caller", *self._COLUMNS[4:15])
-            )
+            sets = ", ".join(f"{c} = {self._ph}" for c in ("caller", *self._COLUMNS[4:15]))
             by_id = [u for u in updates if len(u) == 13]
             by_key = [u for u in updates if len(u) == 15]
             if by_id:
                 conn.exec_driver_sql(f"UPDATE call_records SET {sets} WHERE id = {self._ph}", by_id)
             if by_key:
                 ph = self._ph
-                conn.exec_driver_sql(
-                    f"UPDATE call_records SET {sets} WHERE call_id = {ph} AND queue = {ph} AND entered_at = {ph}",
-                    by_key,
-                )
+                where = f"call_id = {ph} AND queue = {ph} AND entered_at = {ph}"
+                conn.exec_driver_sql(f"UPDATE call_records SET {sets} WHERE {where}", by_key)
 
     def _contrib(self, r: Rec) -> _Contrib:
         day, hour = self.clock.local(r.entered)
@@ -617,136 +499,18 @@ class Ingestor:
             d = directs.setdefault((day, e.target or ""), [0, 0])
             d[0] += 1
             d[1] += e.n1 or 0
-        self._merge_hourly(conn, hourly)
-        self._merge_hist(conn, hist)
-        self._merge_counts(conn, CallTransferStats, ("day", "target"), ("attempts", "unanswered", "returned"), transfers)
-        self._merge_counts(conn, CallDirectStats, ("day", "dst"), ("calls", "answered"), directs)
-
-    _HOURLY = (
-        "offered",
-        "answered",
-        "abandoned",
-        "timed_out",
-        "incomplete",
-        "short_abandons",
-        "wait_answered_sum",
-        "talk_sum",
-        "talk_count",
-        "max_wait",
-    )
-
-    def _merge_hourly(self, conn: Connection, deltas: dict[tuple[str, date, int], list[int]]) -> None:
-        if not deltas:
-            return
-        t = CallStatsHourly
-        days = sorted({k[1] for k in deltas})
-        existing = {
-            (row.queue, row.day, row.hour): row
-            for row in conn.execute(select(t).where(t.day.in_(days)))
-        }
-        new, changed = [], []
-        for key, d in deltas.items():
-            row = existing.get(key)
-            if row is None:
-                new.append({"queue": key[0], "day": key[1], "hour": key[2], **dict(zip(self._HOURLY, d, strict=True))})
-                continue
-            if not any(d[:9]) and d[9] <= row.max_wait:
-                continue
-            values = {c: getattr(row, c) + v for c, v in zip(self._HOURLY[:9], d[:9], strict=True)}
-            values["max_wait"] = max(row.max_wait, d[9])
-            changed.append({"k_queue": key[0], "k_day": key[1], "k_hour": key[2], **values})
-        if new:
-            conn.execute(insert(t), new)
-        if changed:
-            conn.execute(
-                update(t)
-                .where(t.queue == bindparam("k_queue"), t.day == bindparam("k_day"), t.hour == bindparam("k_hour"))
-                .values({c: bindparam(c) for c in self._HOURLY}),
-                changed,
-            )
-
-    def _merge_hist(self, conn: Connection, deltas: dict[tuple[str, date], dict[int, int]]) -> None:
-        if not deltas:
-            return
-        t = CallWaitHistogram
-        days = sorted({k[1] for k in deltas})
-        existing = {
-            (row.queue, row.day): row.answered_waits
-            for row in conn.execute(select(t.queue, t.day, t.answered_waits).where(t.day.in_(days)))
-        }
-        new, changed = [], []
-        for key, d in deltas.items():
-            blob = existing.get(key)
-            counts = unpack_histogram(blob)
-            for bucket, n in d.items():
-                counts[bucket] += n
-            packed = pack_histogram(counts)
-            if blob is None:
-                new.append({"queue": key[0], "day": key[1], "answered_waits": packed})
-            else:
-                changed.append({"k_queue": key[0], "k_day": key[1], "answered_waits": packed})
-        if new:
-            conn.execute(insert(t), new)
-        if changed:
-            conn.execute(
-                update(t)
-                .where(t.queue == bindparam("k_queue"), t.day == bindparam("k_day"))
-                .values(answered_waits=bindparam("answered_waits")),
-                changed,
-            )
-
-    def _merge_counts(
-        self,
-        conn: Connection,
-        table: Any,
-        keys: tuple[str, str],
-        counters: tuple[str, ...],
-        deltas: dict[tuple[date, str], list[int]],
-    ) -> None:
-        deltas = {k: d for k, d in deltas.items() if any(d)}
-        if not deltas:
-            return
-        days = sorted({k[0] for k in deltas})
-        k0, k1 = (getattr(table, k) for k in keys)
-        existing = {
-            (getattr(row, keys[0]), getattr(row, keys[1])): row
-            for row in conn.execute(select(table).where(k0.in_(days)))
-        }
-        new, changed = [], []
-        for key, d in deltas.items():
-            row = existing.get(key)
-            if row is None:
-                new.append({keys[0]: key[0], keys[1]: key[1], **dict(zip(counters, d, strict=True))})
-            else:
-                values = {c: getattr(row, c) + v for c, v in zip(counters, d, strict=True)}
-                changed.append({"k0": key[0], "k1": key[1], **values})
-        if new:
-            conn.execute(insert(table), new)
-        if changed:
-            conn.execute(
-                update(table)
-                .where(k0 == bindparam("k0"), k1 == bindparam("k1"))
-                .values({c: bindparam(c) for c in counters}),
-                changed,
-            )
-
-
-def unpack_histogram(blob: bytes | None) -> array[int]:
-    counts = array("I")
-    if blob is None:
-        counts.extend([0] * HISTOGRAM_BUCKETS)
-        return counts
-    counts.frombytes(blob)
-    if sys.byteorder == "big":
-        counts.byteswap()
-    return counts
-
-
-def pack_histogram(counts: array[int]) -> bytes:
-    if sys.byteorder == "big":
-        counts = array("I", counts)
-        counts.byteswap()
-    return counts.tobytes()
+        aggregates.merge_hourly(conn, hourly)
+        aggregates.merge_hist(conn, hist)
+        aggregates.merge_counts(
+            conn,
+            CallTransferStats,
+            ("day", "target"),
+            ("attempts", "unanswered", "returned"),
+            transfers,
+        )
+        aggregates.merge_counts(
+            conn, CallDirectStats, ("day", "dst"), ("calls", "answered"), directs
+        )
 
 
 def ensure_state(conn: Connection) -> None:
@@ -763,4 +527,21 @@ def clear_derived(conn: Connection) -> None:
         conn.execute(delete(model))
 
 
-Parser = Callable[[Any], Ev | None]
+__all__ = [
+    "K_ABANDON",
+    "K_CDR",
+    "K_COMPLETE",
+    "K_CONNECT",
+    "K_ENTER",
+    "K_RNA",
+    "K_TIMEOUT",
+    "K_TRANSFER",
+    "ChunkResult",
+    "Context",
+    "Ev",
+    "Ingestor",
+    "clear_derived",
+    "ensure_state",
+    "load_context",
+    "to_epoch",
+]

@@ -11,7 +11,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, fail, open_engine
 
-calls_app = typer.Typer(help="Call data from the PBX: queue_log, CDR, rebuild.", no_args_is_help=True)
+calls_app = typer.Typer(
+    help="Call data from the PBX: queue_log, CDR, rebuild.", no_args_is_help=True
+)
 app.add_typer(calls_app, name="calls")
 
 LISTED = 100  # malformed lines printed one by one; the rest are counted
@@ -38,7 +40,9 @@ def _print_malformed(malformed: list[tuple[str, int, str]], count: int) -> None:
     for name, number, reason in malformed[:LISTED]:
         typer.echo(f"{name}:{number}: skipped: {reason}", err=True)
     if count > min(len(malformed), LISTED):
-        typer.echo(f"... and {count - min(len(malformed), LISTED)} more malformed line(s)", err=True)
+        typer.echo(
+            f"... and {count - min(len(malformed), LISTED)} more malformed line(s)", err=True
+        )
 
 
 @calls_app.command("import-queue-log")
@@ -62,8 +66,10 @@ def import_queue_log(
         f"{summary.duplicates} duplicate(s), {summary.ignored} ignored (agent/system events), "
         f"{summary.malformed_count} malformed line(s) skipped"
         + (
-            " (lines " + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
-            + (", ..." if summary.malformed_count > 20 else "") + ")"
+            " (lines "
+            + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
+            + (", ..." if summary.malformed_count > 20 else "")
+            + ")"
             if summary.malformed_count
             else ""
         )
@@ -95,8 +101,10 @@ def import_cdr(
         f"{summary.duplicates} duplicate(s), {summary.queued} through a queue (counted from "
         f"queue_log), {summary.malformed_count} malformed line(s) skipped"
         + (
-            " (lines " + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
-            + (", ..." if summary.malformed_count > 20 else "") + ")"
+            " (lines "
+            + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
+            + (", ..." if summary.malformed_count > 20 else "")
+            + ")"
             if summary.malformed_count
             else ""
         )

@@ -38,16 +38,15 @@ def report_cmd(
     threshold: Annotated[
         int, typer.Option("--threshold", help="Service level threshold in seconds")
     ] = DEFAULT_THRESHOLD,
-    format_: Annotated[
-        str, typer.Option("--format", help="json, csv, xlsx or html")
-    ] = "json",
+    format_: Annotated[str, typer.Option("--format", help="json, csv, xlsx or html")] = "json",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file", show_default=False)
     ] = None,
     publish: Annotated[
         Path | None,
         typer.Option(
-            "--publish", help="Write a static site (a page per quarter, an index) to DIR",
+            "--publish",
+            help="Write a static site (a page per quarter, an index) to DIR",
             show_default=False,
         ),
     ] = None,
@@ -92,8 +91,13 @@ def report_cmd(
         _write_text(to_csv(report), output)
     elif format_ == "html":
         from omstilling.reports.html import render_report
+        from omstilling.store.organisation import load_organisation
 
-        _write_text(render_report(report), output)
+        with engine.connect() as conn:
+            org = load_organisation(conn)
+        label = f"{quarter[-1]}. kvartal {quarter[:4]}" if quarter else None
+        title = f"Telefonstatistik {label}" if label else "Telefonstatistik"
+        _write_text(render_report(report, org=org, title=title), output)
     else:
         from omstilling.reports.formats import to_xlsx
 

@@ -337,6 +337,13 @@ class Schedule:
         best = max(counts.values())
         return next(shape for shape, n in counts.items() if n == best)
 
+    def regular_week(self, at: datetime) -> list[WallShape]:
+        """The regular week of `at`, Monday first: each day's usual wall-clock intervals
+        (an end of None is midnight). The same week `week_text` describes."""
+        local_day = self._utc(at).astimezone(self.tz).date()
+        monday = local_day - timedelta(days=local_day.weekday())
+        return [self._regular_shape(monday + timedelta(days=i)) for i in range(7)]
+
     def week_text(self, at: datetime) -> str:
         """The regular week of `at` in Danish, e.g.
         "mandag-onsdag og fredag 9.00-14.30, torsdag 9.00-17.00"; "lukket" if never open.

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
 
+from omstilling.calls.aggregates import unpack_histogram
 from omstilling.calls.models import (
     CallDirectStats,
     CallRecord,
@@ -24,7 +25,6 @@ from omstilling.calls.models import (
     CallWaitHistogram,
 )
 from omstilling.calls.numbers import NumberIndex
-from omstilling.calls.records import unpack_histogram
 from omstilling.domain.kpi import (
     DEFAULT_THRESHOLD,
     MAX_WAIT_BUCKET,
@@ -312,7 +312,7 @@ def _hard_to_reach(
             acc[1] += 1
     for key, n in messages.items():
         rows[key][2] += n
-    out = [
+    out: list[dict[str, Any]] = [
         {
             "unit": unit,
             "employee": employee,

@@ -32,9 +32,7 @@ def messages_summary(engine: Engine, start: date, end: date) -> dict[str, int]:
     return {k: int(full.get(k, 0)) for k in FIGURES}
 
 
-def messages_by_target(
-    engine: Engine, start: date, end: date
-) -> dict[tuple[str, str | None], int]:
+def messages_by_target(engine: Engine, start: date, end: date) -> dict[tuple[str, str | None], int]:
     """Messages taken in the period per (unit, employee); employee None: for the unit
     itself. Empty while the messages module is absent."""
     full = _full(engine, start, end)

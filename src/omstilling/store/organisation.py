@@ -575,7 +575,7 @@ def import_organisation(
     warnings: list[str] | None = None,
 ) -> ImportSummary:
     """Make the database's organisation equal `org`, all or nothing."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # stored as UTC on every engine
     with engine.begin() as conn:
         state = (
             conn.execute(select(STATE).where(STATE.c.id == 1).with_for_update()).mappings().first()
@@ -629,7 +629,7 @@ def save_edit(
     now: datetime | None = None,
 ) -> list[Change]:
     """Store an edit made outside the file (the web, the CLI) as a new revision."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # stored as UTC on every engine
     with engine.begin() as conn:
         state = (
             conn.execute(select(STATE).where(STATE.c.id == 1).with_for_update()).mappings().first()

@@ -22,6 +22,7 @@ from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
 from omstilling.web.auth import LoginRequired, login_redirect_target
+from omstilling.web.oidc import setup_oidc
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -33,17 +34,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The bus (LISTEN/NOTIFY on PostgreSQL) lives as long as the server does.
-        app.state.live = LivePublisher(
+        live = LivePublisher(
             engine,
             make_bus(app.state.live_hub, engine),
             app.state.directory.organisation,
             lambda: app.state.clock(),
         )
+        app.state.live = live
+        # Mail and webhook notices are retried with back-off and overdue callbacks escalate
+        # while the server runs; without a mail server configured they wait as pending.
+        worker = None
+        if settings.smtp_url or settings.message_webhook_url:
+            from omstilling.messages import DeliveryWorker
+
+            worker = DeliveryWorker(engine, settings)
+            worker.start()
         try:
             yield
         finally:
-            app.state.live.close()
-            app.state.live = None
+            if worker is not None:
+                worker.stop()
+            live.close()
+            if app.state.live is live:
+                app.state.live = None
 
     app = FastAPI(
         lifespan=lifespan,
@@ -54,7 +67,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.snapshots = SnapshotCache(engine)
+    app.state.snapshots = SnapshotCache(engine, max_age=0.5)
+    app.state.token_cache = {}  # see omstilling.web.auth._token
     app.state.directory = Directory(engine, app.state.snapshots)
     # Every rule takes `now` as an argument; the web app reads it here, so tests can freeze it.
     app.state.clock = _utc_now
@@ -64,6 +78,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     here = Path(__file__).parent
     app.state.templates = Jinja2Templates(directory=here / "templates")
     app.mount("/static", StaticFiles(directory=here / "static"), name="static")
+
+    setup_oidc(app, settings)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
@@ -86,13 +102,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             },
         )
 
-    from omstilling.web import api, api_routing, boards, live_routes, pages
+    from omstilling.web import (
+        api,
+        api_routing,
+        boards,
+        console_messages,
+        live_routes,
+        messages_pages,
+        pages,
+    )
 
     app.include_router(api.router)
     app.include_router(api_routing.router)
     app.include_router(pages.router)
     app.include_router(boards.router)
+    from omstilling.web import editor, public
+
+    app.include_router(editor.router)
+    app.include_router(public.pages)
+    app.include_router(public.api)
     app.include_router(live_routes.router)
+    app.include_router(console_messages.router)
+    app.include_router(messages_pages.router)
     from omstilling.web.api_messages import router as messages_router
 
     app.include_router(messages_router)

@@ -1,0 +1,117 @@
+"""Calls over HTTP: live events from the PBX, and the report in every format.
+
+POST /api/v1/calls/events takes {"events": [...]} (1 to 500; spec/call-data.md
+section 3) and answers 200 only after the events are committed. The handler is
+a thin shell over `omstilling.calls.events.EventStore.store`, so that:
+
+* authentication (a bearer token with the `calls:write` scope; `reports:read`
+  for the report) stays a dependency on the route, apart from ingestion, and
+* the console's live push can subscribe: every callable in
+  `app.state.call_event_listeners` (a `list[Callable[[list[CallEventIn]], None]]`)
+  is called after the commit with the events that were new in the request
+  (duplicates never). A listener must be quick (hand off to a queue) and must
+  not raise; an exception is logged and swallowed, because the PBX's events are
+  already stored and must be acknowledged.
+
+GET /api/v1/calls/report?from=&to=&threshold=&format= gives the report (JSON by
+default; csv, xlsx, html as downloads); `quarter=2026Q4` instead of from/to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+
+from omstilling.calls.events import CallEventsIn, EventStore
+from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET, quarter_bounds
+from omstilling.reports.build import Period, PeriodError, build_report
+from omstilling.web.auth import require
+
+router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
+log = logging.getLogger(__name__)
+
+
+def event_store(request: Request) -> EventStore:
+    state = request.app.state
+    store: EventStore | None = getattr(state, "call_event_store", None)
+    if store is None:
+        store = state.call_event_store = EventStore(state.engine)
+    if not hasattr(state, "call_event_listeners"):
+        state.call_event_listeners = []
+    return store
+
+
+@router.post("/events", dependencies=[Depends(require("calls:write"))])
+def post_events(body: CallEventsIn, request: Request) -> dict[str, Any]:
+    """Store live call events; idempotent by event id; 200 only once committed."""
+    result = event_store(request).store(body.events)
+    if result.stored:
+        for listener in list(request.app.state.call_event_listeners):
+            try:
+                listener(result.stored)
+            except Exception:  # stored already: the PBX must get its acknowledgement
+                log.exception("call event listener failed")
+    return {"stored": len(result.stored), "duplicates": result.duplicates}
+
+
+def period_of(quarter: str | None, from_: date | None, to: date | None) -> Period:
+    try:
+        if quarter:
+            if from_ or to:
+                raise PeriodError("give either quarter or from/to, not both")
+            return Period(*quarter_bounds(quarter))
+        if from_ is None or to is None:
+            raise PeriodError("give quarter=2026Q4, or from and to (YYYY-MM-DD)")
+        return Period(from_, to)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+
+
+def render(report: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2).encode()
+    if fmt == "csv":
+        from omstilling.reports.formats import to_csv
+
+        return to_csv(report).encode("utf-8")
+    if fmt == "xlsx":
+        from omstilling.reports.formats import to_xlsx
+
+        return to_xlsx(report)
+    from omstilling.reports.html import render_report
+
+    return render_report(report).encode("utf-8")
+
+
+@router.get("/report", dependencies=[Depends(require("reports:read"))])
+def get_report(
+    request: Request,
+    quarter: str | None = None,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    threshold: int = Query(DEFAULT_THRESHOLD, ge=0, le=MAX_WAIT_BUCKET),
+    format: str = Query("json", pattern="^(json|csv|xlsx|html)$"),
+) -> Response:
+    """The report of spec/call-data.md for a quarter or a period (R3.13)."""
+    period = period_of(quarter, from_, to)
+    try:
+        report = build_report(request.app.state.engine, period, threshold)
+    except PeriodError as exc:
+        raise HTTPException(422, str(exc)) from None
+    headers = {}
+    if format != "json":
+        name = f"telefonstatistik-{period.start}-{period.end}.{format}"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(render(report, format), media_type=CONTENT_TYPES[format], headers=headers)

@@ -1,0 +1,397 @@
+"""The unit editor's pages (R2.1-R2.7, R3.9): a unit's data, its review, its absences, mailings.
+
+A unit editor edits their own unit and the units below it, an admin every unit;
+anyone else gets 403, also on a forged POST to another unit's URL. Each form is
+plain HTML that works without JavaScript; HTMX only adds the live hours preview.
+Every change goes through `save_edit`, which audits who, when, before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from omstilling.accounts import Principal
+from omstilling.domain.danish import format_date
+from omstilling.domain.organisation import Organisation, Unit
+from omstilling.store import presence as presence_store
+from omstilling.store.organisation import save_edit
+from omstilling.web import editor_forms as forms
+from omstilling.web.auth import page_user, role_required
+from omstilling.web.editor_page import KIND_LABELS, is_stale, unit_page, week_preview
+from omstilling.web.pages import directory, local_now, render
+
+router = APIRouter(include_in_schema=False)
+PageUser = Annotated[Principal, Depends(page_user)]
+
+
+async def posted_form(request: Request) -> FormData:
+    # An async dependency, so the routes themselves can stay synchronous (database work
+    # runs in the thread pool); Starlette caches the parsed form for the CSRF check too.
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(posted_form)]
+
+
+def editable(request: Request, user: Principal, unit_id: str) -> tuple[Organisation, Unit]:
+    """The organisation and the unit, or 404 / 403 when the user may not edit it."""
+    role_required(user, "editor")
+    org = directory(request).organisation()
+    if org is None or unit_id not in org.units:
+        raise HTTPException(404, "enheden findes ikke")
+    if not user.may_edit_unit(org, unit_id):
+        raise HTTPException(403, "du kan kun redigere din egen enhed og enhederne under den")
+    return org, org.units[unit_id]
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+@router.get("/enheder", response_class=HTMLResponse)
+def unit_list(request: Request, user: PageUser) -> HTMLResponse:
+    role_required(user, "editor")
+    org = directory(request).organisation()
+    rows: list[dict[str, Any]] = []
+    if org is not None:
+        now = local_now(request, org)
+        with directory(request).engine.connect() as conn:
+            presence = presence_store.load_presence(conn, now)
+        for unit in org.units.values():
+            if not user.may_edit_unit(org, unit.id):
+                continue
+            owner = org.employees.get(unit.owner) if unit.owner else None
+            rows.append(
+                {
+                    "unit": unit,
+                    "depth": len(org.path(unit.id)) - 1,
+                    "kind": KIND_LABELS.get(unit.kind, unit.kind),
+                    "owner": owner.name if owner else None,
+                    "reviewed": format_date(unit.reviewed) if unit.reviewed else None,
+                    "stale": is_stale(unit, now.date()),
+                    "away": presence.active_unit_away(unit.id, now) is not None,
+                }
+            )
+    return render(request, "editor/list.html", user, active="/enheder", org=org, rows=rows)
+
+
+@router.get("/enheder/{unit_id}", response_class=HTMLResponse)
+def unit_get(request: Request, user: PageUser, unit_id: str, gemt: str = "") -> HTMLResponse:
+    org, unit = editable(request, user, unit_id)
+    return unit_page(request, user, org, unit, saved=gemt)
+
+
+@router.post("/enheder/{unit_id}/timer/forhaandsvisning", response_class=HTMLResponse)
+def hours_preview(request: Request, user: PageUser, unit_id: str, form: Posted) -> HTMLResponse:
+    """HTMX: the week in Danish for the hours as typed, or why the expression is invalid."""
+    org, unit = editable(request, user, unit_id)
+    now = local_now(request, org)
+    preview = {
+        k: week_preview(org, unit, k, forms.text(form, k), now) for k in ("opening", "phone")
+    }
+    return render(request, "editor/_hours_preview.html", user, preview=preview)
+
+
+# --- saving --------------------------------------------------------------------------------------
+
+
+def _save(
+    request: Request,
+    user: Principal,
+    unit_id: str,
+    section: str,
+    posted: Any,
+    edit: Callable[[Organisation], Organisation],
+    saved: str,
+    anchor: str,
+) -> Response:
+    """Apply one form's edit: validated like the file, saved and audited, or shown again."""
+    org, unit = editable(request, user, unit_id)
+    try:
+        new, warnings = forms.validated(edit(org))
+    except forms.EditError as exc:
+        return unit_page(
+            request, user, org, unit, section=section, posted=posted, errors=exc.errors, status=422
+        )
+    if warnings:
+        # Only what this edit brings: the file's older warnings are not the editor's doing.
+        known = set(forms.validated(org)[1])
+        warnings = [w for w in warnings if w not in known]
+    changes = save_edit(
+        request.app.state.engine,
+        new,
+        actor=user.name,
+        source="web",
+        # UTC: SQLite keeps the wall time and drops the zone, and the store reads it as UTC.
+        now=presence_store.utc(request.app.state.clock()),
+    )
+    if warnings:
+        # Shown at once rather than lost in a redirect: gaps in a distribution are worth a look.
+        fresh = directory(request).organisation() or new
+        return unit_page(
+            request,
+            user,
+            fresh,
+            fresh.units.get(unit_id, unit),
+            warnings=warnings,
+            saved=saved if changes else "ingen",
+        )
+    return RedirectResponse(
+        f"/enheder/{unit_id}?gemt={saved if changes else 'ingen'}#{anchor}", status_code=303
+    )
+
+
+@router.post("/enheder/{unit_id}/grunddata", response_model=None)
+def save_basics(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    posted = {k: forms.text(form, k) for k in ("description", "address", "owner")}
+    return _save(
+        request,
+        user,
+        unit_id,
+        "grunddata",
+        posted,
+        lambda org: forms.edit_basics(org, unit_id, form),
+        "grunddata",
+        "grunddata",
+    )
+
+
+@router.post("/enheder/{unit_id}/timer", response_model=None)
+def save_hours(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    posted = {"opening": forms.text(form, "opening"), "phone": forms.text(form, "phone")}
+    if forms.text(form, "action") == "preview":
+        # Without JavaScript the preview button shows the week text and saves nothing.
+        org, unit = editable(request, user, unit_id)
+        return unit_page(request, user, org, unit, section="timer", posted=posted)
+    return _save(
+        request,
+        user,
+        unit_id,
+        "timer",
+        posted,
+        lambda org: forms.edit_hours(org, unit_id, form),
+        "timer",
+        "timer",
+    )
+
+
+@router.post("/enheder/{unit_id}/numre", response_model=None)
+def save_numbers(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    posted = forms.posted_number_rows(form)
+    return _save(
+        request,
+        user,
+        unit_id,
+        "numre",
+        posted,
+        lambda org: forms.edit_numbers(org, unit_id, form),
+        "numre",
+        "numre",
+    )
+
+
+@router.post("/enheder/{unit_id}/regler", response_model=None)
+def save_rules(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    posted = {
+        "secretary_employee": forms.text(form, "secretary_employee"),
+        "secretary_when": forms.text(form, "secretary_when"),
+        "secretary_roles": forms.texts(form, "secretary_roles"),
+        "transfer_kind": forms.text(form, "transfer_kind"),
+        "transfer_employee": forms.text(form, "transfer_employee"),
+        "transfer_number": forms.text(form, "transfer_number"),
+        "sensitive": forms.checked(form, "sensitive"),
+    }
+    return _save(
+        request,
+        user,
+        unit_id,
+        "regler",
+        posted,
+        lambda org: forms.edit_rules(org, unit_id, form),
+        "regler",
+        "regler",
+    )
+
+
+@router.post("/enheder/{unit_id}/gennemgaaet", response_model=None)
+def save_reviewed(request: Request, user: PageUser, unit_id: str) -> Response:
+    org, _ = editable(request, user, unit_id)
+    today = local_now(request, org).date()
+    return _save(
+        request,
+        user,
+        unit_id,
+        "status",
+        {},
+        lambda o: forms.mark_reviewed(o, unit_id, today),
+        "gennemgaaet",
+        "status",
+    )
+
+
+@router.post("/enheder/{unit_id}/opgaver", response_model=None)
+def add_task(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    return _save(
+        request,
+        user,
+        unit_id,
+        "ny-opgave",
+        forms.posted_task_form(form),
+        lambda org: forms.edit_task(org, unit_id, None, form)[0],
+        "opgave",
+        "opgaver",
+    )
+
+
+@router.post("/enheder/{unit_id}/opgaver/{task_id}", response_model=None)
+def save_task(
+    request: Request, user: PageUser, unit_id: str, task_id: str, form: Posted
+) -> Response:
+    _, unit = editable(request, user, unit_id)
+    if task_id not in unit.tasks:
+        # A task of another unit through this unit's URL: not found here.
+        raise HTTPException(404, "opgaven hører ikke til enheden")
+    if forms.text(form, "action") == "remove":
+        return _save(
+            request,
+            user,
+            unit_id,
+            f"opgave:{task_id}",
+            forms.posted_task_form(form),
+            lambda org: forms.remove_task(org, unit_id, task_id),
+            "opgave-fjernet",
+            "opgaver",
+        )
+    return _save(
+        request,
+        user,
+        unit_id,
+        f"opgave:{task_id}",
+        forms.posted_task_form(form),
+        lambda org: forms.edit_task(org, unit_id, task_id, form)[0],
+        "opgave",
+        f"opgave-{task_id}",
+    )
+
+
+@router.post("/enheder/{unit_id}/medarbejdere", response_model=None)
+def add_employee(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    return _save(
+        request,
+        user,
+        unit_id,
+        "ny-medarbejder",
+        forms.posted_employee_form(form),
+        lambda org: forms.edit_employee(org, unit_id, None, form)[0],
+        "medarbejder",
+        "medarbejdere",
+    )
+
+
+@router.post("/enheder/{unit_id}/medarbejdere/{employee_id}", response_model=None)
+def save_employee(
+    request: Request, user: PageUser, unit_id: str, employee_id: str, form: Posted
+) -> Response:
+    _, unit = editable(request, user, unit_id)
+    if employee_id not in unit.employees:
+        raise HTTPException(404, "medarbejderen hører ikke til enheden")
+    section = f"medarbejder:{employee_id}"
+    if forms.text(form, "action") == "remove":
+        return _save(
+            request,
+            user,
+            unit_id,
+            section,
+            forms.posted_employee_form(form),
+            lambda org: forms.remove_employee(org, unit_id, employee_id),
+            "medarbejder-fjernet",
+            "medarbejdere",
+        )
+    return _save(
+        request,
+        user,
+        unit_id,
+        section,
+        forms.posted_employee_form(form),
+        lambda org: forms.edit_employee(org, unit_id, employee_id, form)[0],
+        "medarbejder",
+        f"medarbejder-{employee_id}",
+    )
+
+
+@router.post("/enheder/{unit_id}/udsendelser", response_model=None)
+def add_mailing(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    return _save(
+        request,
+        user,
+        unit_id,
+        "udsendelse",
+        forms.posted_mailing_form(form),
+        lambda org: forms.add_mailing(org, unit_id, form)[0],
+        "udsendelse",
+        "udsendelser",
+    )
+
+
+@router.post("/enheder/{unit_id}/udsendelser/{mailing_id}/fjern", response_model=None)
+def remove_mailing(request: Request, user: PageUser, unit_id: str, mailing_id: str) -> Response:
+    org, _ = editable(request, user, unit_id)
+    mailing = org.mailings.get(mailing_id)
+    if mailing is None or mailing.unit != unit_id:
+        raise HTTPException(404, "udsendelsen hører ikke til enheden")
+    return _save(
+        request,
+        user,
+        unit_id,
+        "udsendelse",
+        {},
+        lambda o: forms.remove_mailing(o, mailing_id),
+        "udsendelse-fjernet",
+        "udsendelser",
+    )
+
+
+# --- the whole unit away and back (R3.9) ---------------------------------------------------------
+
+
+@router.post("/enheder/{unit_id}/vaek", response_model=None)
+def report_away(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    org, unit = editable(request, user, unit_id)
+    now = local_now(request, org)
+    posted = {k: forms.text(form, k) for k in ("start", "until", "note")}
+    errors = []
+    moments: dict[str, datetime] = {}
+    for key, label in (("start", "Fra"), ("until", "Til")):
+        value = posted[key] or (now.strftime("%Y-%m-%dT%H:%M") if key == "start" else "")
+        try:
+            moments[key] = datetime.fromisoformat(value).replace(tzinfo=now.tzinfo)
+        except ValueError:
+            errors.append(f"{label}: vælg dato og klokkeslæt")
+    if not errors and moments["until"] <= max(moments["start"], now):
+        errors.append("Til: skal ligge efter fra-tidspunktet og efter nu")
+    if errors:
+        return unit_page(
+            request, user, org, unit, section="vaek", posted=posted, errors=errors, status=422
+        )
+    presence_store.unit_away(
+        request.app.state.engine,
+        unit_id,
+        moments["start"],
+        moments["until"],
+        posted["note"][:500],
+        actor=user.name,
+        now=request.app.state.clock(),
+    )
+    return RedirectResponse(f"/enheder/{unit_id}?gemt=vaek#status", status_code=303)
+
+
+@router.post("/enheder/{unit_id}/tilbage", response_model=None)
+def report_back(request: Request, user: PageUser, unit_id: str) -> Response:
+    org, _ = editable(request, user, unit_id)
+    presence_store.unit_back(request.app.state.engine, unit_id, local_now(request, org))
+    return RedirectResponse(f"/enheder/{unit_id}?gemt=tilbage#status", status_code=303)

@@ -1,0 +1,89 @@
+"""The managers' statistics page (/statistik): a period picker and the report (R3.12, R3.13)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from omstilling.accounts import Principal
+from omstilling.domain.kpi import (
+    DEFAULT_THRESHOLD,
+    MAX_WAIT_BUCKET,
+    Targets,
+    quarter_bounds,
+    quarter_of,
+)
+from omstilling.reports.build import Period, PeriodError, build_report
+from omstilling.reports.html import CSS, report_body
+from omstilling.reports.publish import quarters_with_calls
+from omstilling.web.auth import page_user, role_required
+from omstilling.web.pages import directory, local_now, render
+
+router = APIRouter(include_in_schema=False)
+PageUser = Annotated[Principal, Depends(page_user)]
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise PeriodError(f"'{text}' er ikke en dato (ÅÅÅÅ-MM-DD)") from None
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+def statistics(
+    request: Request,
+    user: PageUser,
+    quarter: str | None = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> HTMLResponse:
+    role_required(user, "manager")
+    d = directory(request)
+    org = d.organisation()
+    engine = request.app.state.engine
+    quarters = list(reversed(quarters_with_calls(engine)))
+    error = body = None
+    query = ""
+    try:
+        threshold = max(0, min(MAX_WAIT_BUCKET, threshold))
+        start, end = _day(from_), _day(to)
+        if quarter:
+            start, end = quarter_bounds(quarter)
+        elif start is None or end is None:
+            quarter = quarters[0] if quarters else quarter_of(local_now(request, org).date())
+            start, end = quarter_bounds(quarter)
+        period = Period(start, end)
+        report = build_report(engine, period, threshold, organisation=org)
+        title = (
+            f"{quarter[-1]}. kvartal {quarter[:4]}" if quarter else f"{period.start} – {period.end}"
+        )
+        body = report_body(
+            report, org=org, targets=Targets(threshold_seconds=threshold), title=title
+        )
+        query = urlencode(
+            {"from": start.isoformat(), "to": end.isoformat(), "threshold": threshold}
+        )
+    except (PeriodError, ValueError) as exc:
+        error = str(exc)
+        start = end = None
+    return render(
+        request,
+        "stats/index.html",
+        user,
+        active="/statistik",
+        css=CSS,
+        quarters=quarters,
+        quarter=quarter or "",
+        from_=start.isoformat() if start and not quarter else "",
+        to=end.isoformat() if end and not quarter else "",
+        threshold=threshold,
+        body=body,
+        error=error,
+        query=query,
+    )

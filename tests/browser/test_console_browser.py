@@ -97,3 +97,29 @@ def test_boards_screenshot(live_server: LiveServer, browser: Any) -> None:
     page.goto(live_server.base + "/tavler")
     assert "Fravær lige nu" in page.inner_text("main")
     page.screenshot(path=str(SCREENSHOTS / "boards.png"), full_page=True)
+
+
+def test_r2_6_editor_types_hours_and_sees_the_week_preview(
+    live_server: LiveServer, browser: Any
+) -> None:
+    page = new_page(browser)
+    login(page, live_server.base, "redaktoer")
+    page.goto(live_server.base + "/enheder/jobcenter")
+    field = page.locator("#hours-phone")
+    field.fill("")
+    field.type("Mo-Th 09:00-15:00; Fr 09:00-13:00")
+    page.wait_for_function(
+        "document.querySelector('#hours-preview').innerText.includes('fredag 9.00-13.00')"
+    )
+    assert "mandag-torsdag 9.00-15.00" in page.inner_text("#hours-preview")
+    section = page.locator("#hours-preview").locator("xpath=ancestor::section[1]")
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(SCREENSHOTS / "unit.png"))
+    field.fill("Mo-Fx 09:00")
+    field.type(" ")
+    page.wait_for_function(
+        "!document.querySelector('#hours-preview').innerText.includes('fredag 9.00-13.00')"
+    )
+    assert "ugyldig" in page.inner_text("#hours-preview").lower() or "invalid" in page.inner_text(
+        "#hours-preview"
+    )

@@ -98,11 +98,15 @@ def render(
 ) -> HTMLResponse:
     org = directory(request).organisation()
     role = user.role if user else None
+    badge = None
+    if user is not None and org is not None and not name.startswith("_"):
+        badge = _message_badge(request, org, user)
     return templates(request).TemplateResponse(
         request,
         name,
         {
             "user": user,
+            "message_badge": badge,
             "role_name": ROLE_NAMES_DA.get(role or "", ""),
             "nav": NAV_BY_ROLE.get(role or "", []),
             "active": active,
@@ -110,6 +114,26 @@ def render(
             **context,
         },
     )
+
+
+def _message_badge(request: Request, org: Organisation, user: Principal) -> dict[str, int] | None:
+    """Open and overdue messages for the menu: all for operators, one's unit for others."""
+    from omstilling import messages
+
+    unit = None
+    if not user.has("messages:write"):
+        if user.employee_id in org.employees:
+            unit = org.employees[user.employee_id].unit
+        elif user.role == "editor" and user.unit_id in org.units:
+            unit = user.unit_id
+        else:
+            return None
+    try:
+        return messages.message_counts(
+            request.app.state.engine, now=local_now(request, org), unit=unit, org=org
+        )
+    except messages.NotFound:
+        return None
 
 
 def tz_of(org: Organisation | None) -> ZoneInfo:

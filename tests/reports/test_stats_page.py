@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,8 +17,7 @@ from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
 from tests.calls.conftest import HANDCOUNT
 from tests.conftest import mini_text
-
-PASSWORD = "korrekt-hest-batteri"
+from tests.web.session import PASSWORD, sign_in
 
 
 @pytest.fixture
@@ -33,26 +31,8 @@ def app(engine: Engine, db_url: str) -> FastAPI:
     return application
 
 
-def signed_in(app: FastAPI, username: str) -> TestClient:
-    client = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    r = client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "csrf_token": token.group(1),
-            "next": "/",
-        },
-    )
-    assert r.status_code == 303
-    return client
-
-
 def test_r3_13_manager_sees_the_latest_quarter_and_can_pick_a_period(app: FastAPI) -> None:
-    client = signed_in(app, "chef")
+    client = sign_in(app, "chef")
     page = client.get("/statistik")
     assert page.status_code == 200
     assert "Telefonstatistik" in page.text and "4. kvartal 2026" in page.text
@@ -73,4 +53,4 @@ def test_r3_13_the_statistics_need_a_manager(app: FastAPI) -> None:
         .status_code
         == 303
     )
-    assert signed_in(app, "op").get("/statistik").status_code == 403
+    assert sign_in(app, "op").get("/statistik").status_code == 403

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -20,9 +17,7 @@ from omstilling.store.account_models import ConsoleAction, LoginAttempt
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
 from tests.conftest import api_client, mini_text
-
-PASSWORD = "korrekt-hest-batteri"
-MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
 
 
 @pytest.fixture
@@ -41,35 +36,10 @@ def app(engine: Engine, db_url: str) -> FastAPI:
     return application
 
 
-def browser(app: FastAPI) -> TestClient:
-    return TestClient(app, base_url="https://testserver", follow_redirects=False)
-
-
-def login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    return client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": password,
-            "csrf_token": token.group(1),
-            "next": "/",
-        },
-    )
-
-
-def csrf(client: TestClient, path: str = "/") -> str:
-    found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
-
-
 @pytest.fixture
 def operator(app: FastAPI) -> Iterator[TestClient]:
     with browser(app) as client:
-        assert login(client, "op").status_code == 303
+        assert post_login(client, "op").status_code == 303
         yield client
 
 
@@ -92,13 +62,13 @@ def test_a_token_without_the_scope_gets_403_and_a_wrong_token_401(app: FastAPI) 
 
 def test_login_sets_a_secure_httponly_session_and_renews_it(app: FastAPI) -> None:
     with browser(app) as client:
-        r = login(client, "op")
+        r = post_login(client, "op")
         assert r.status_code == 303 and r.headers["location"] == "/home"
         cookie = r.headers["set-cookie"]
         assert "omstilling_session=" in cookie
         assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
         first = client.cookies.get("omstilling_session")
-        login(client, "op")
+        post_login(client, "op")
         assert client.cookies.get("omstilling_session") != first
         assert client.get("/").status_code == 200
 
@@ -108,9 +78,9 @@ def test_wrong_password_is_refused_and_logged_then_rate_limited(
 ) -> None:
     with browser(app) as client:
         for _ in range(accounts.MAX_FAILURES_PER_USER):
-            r = login(client, "op", "forkert-adgangskode")
+            r = post_login(client, "op", "forkert-adgangskode")
             assert r.status_code == 400 and "Forkert brugernavn eller adgangskode" in r.text
-        r = login(client, "op")  # even the right password waits now
+        r = post_login(client, "op")  # even the right password waits now
         assert r.status_code == 429 and "For mange" in r.text
     with engine.connect() as conn:
         failures = conn.execute(select(LoginAttempt).where(LoginAttempt.success.is_(False))).all()
@@ -203,7 +173,7 @@ def test_a_name_with_script_shows_as_text(operator: TestClient) -> None:
 
 def test_r3_11_employee_sets_only_their_own_absence(app: FastAPI) -> None:
     with browser(app) as client:
-        login(client, "mette")
+        post_login(client, "mette")
         token = csrf(client, "/mig")
         r = client.post("/mig/fravaer", data={"choice": "lunch30", "csrf_token": token})
         assert r.status_code == 303
@@ -224,7 +194,7 @@ def test_r3_11_employee_sets_only_their_own_absence(app: FastAPI) -> None:
 
 def test_r3_9_unit_editor_reports_only_their_own_units(app: FastAPI) -> None:
     with browser(app) as client:
-        login(client, "red")
+        post_login(client, "red")
         token = csrf(client, "/tavler")
         body = {"from": "2026-11-30T09:00", "until": "2026-11-30T12:00"}
         r = client.post("/api/v1/units/familie/away", json=body, headers={"X-CSRF-Token": token})
@@ -251,7 +221,7 @@ def test_boards_show_who_is_away_and_units_away(app: FastAPI) -> None:
             json={"until": "2099-01-01T12:00", "note": "Personalemøde"},
         )
     with browser(app) as client:
-        login(client, "op")
+        post_login(client, "op")
         page = client.get("/tavler").text
     assert "Anne Andersen" in page and "Fraværende" in page and "Syg" not in page
     assert "Jobcenter" in page and "Personalemøde" in page
@@ -300,7 +270,7 @@ def test_r1_6_take_a_message_from_the_console_and_close_it_as_the_employee(
     page = operator.get("/beskeder").text
     assert "1 åbne" in page and "Beskeder (1)" in page  # the count in the menu
     with browser(app) as mette:
-        login(mette, "mette")
+        post_login(mette, "mette")
         page = mette.get("/beskeder").text
         assert "Karen Jensen" in page and "20 30 40 50" in page
         link = re.search(r'href="/beskeder/(\d+)"', page)

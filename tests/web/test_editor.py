@@ -21,8 +21,8 @@ from omstilling.store.organisation import current_revision, import_organisation,
 from omstilling.store.presence import load_presence
 from omstilling.web.app import create_app
 from tests.conftest import mini_text
+from tests.web.session import PASSWORD, csrf, sign_in
 
-PASSWORD = "korrekt-hest-batteri"
 TZ = ZoneInfo("Europe/Copenhagen")
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
 
@@ -47,28 +47,9 @@ def app(engine: Engine, db_url: str) -> FastAPI:
     return application
 
 
-def login(app: FastAPI, username: str) -> TestClient:
-    client = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-    )
-    assert r.status_code == 303
-    return client
-
-
-def csrf(client: TestClient, path: str = "/mig") -> str:
-    found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
-
-
 @pytest.fixture
 def editor(app: FastAPI) -> Iterator[TestClient]:
-    with login(app, "red") as client:
+    with sign_in(app, "red") as client:
         yield client
 
 
@@ -114,7 +95,7 @@ def employee_form(org: Any, employee_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_r2_6_editor_sees_own_unit_and_those_below_with_stale_warnings(app: FastAPI) -> None:
-    with login(app, "chef") as client:
+    with sign_in(app, "chef") as client:
         page = client.get("/enheder")
     assert page.status_code == 200
     text = page.text
@@ -128,7 +109,7 @@ def test_r2_6_editor_sees_own_unit_and_those_below_with_stale_warnings(app: Fast
 
 
 def test_r2_6_unit_page_warns_when_stale_and_review_button_sets_today(app: FastAPI) -> None:
-    with login(app, "chef") as client:
+    with sign_in(app, "chef") as client:
         page = client.get("/enheder/misbrugscentret")
         assert "Forældet" in page.text and "for mere end 90 dage siden" in page.text
         r = post(client, "/enheder/misbrugscentret/gennemgaaet", {})
@@ -189,9 +170,7 @@ def test_invalid_hours_are_refused_with_the_message_and_nothing_is_saved(
     assert audit_rows(app, source="web") == []
 
 
-def test_valid_hours_are_saved_and_shown_as_a_danish_week(
-    app: FastAPI, editor: TestClient
-) -> None:
+def test_valid_hours_are_saved_and_shown_as_a_danish_week(app: FastAPI, editor: TestClient) -> None:
     r = post(
         editor,
         "/enheder/jobcenter/timer",
@@ -222,8 +201,11 @@ def test_hours_preview_answers_as_you_type(app: FastAPI, editor: TestClient) -> 
 
 
 def test_preview_button_without_javascript_saves_nothing(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/timer",
-             {"opening": "", "phone": "Sa 10:00-12:00", "action": "preview"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/timer",
+        {"opening": "", "phone": "Sa 10:00-12:00", "action": "preview"},
+    )
     assert r.status_code == 200 and "lørdag 10.00-12.00" in r.text
     assert org_now(app).units["jobcenter"].hours.phone != "Sa 10:00-12:00"
 
@@ -232,35 +214,62 @@ def test_invalid_phone_number_is_refused_with_danish_context(
     app: FastAPI, editor: TestClient
 ) -> None:
     org = org_now(app)
-    r = post(editor, "/enheder/jobcenter/medarbejdere/mette-jobcenter",
-             employee_form(org, "mette-jobcenter", phone="12"))
+    r = post(
+        editor,
+        "/enheder/jobcenter/medarbejdere/mette-jobcenter",
+        employee_form(org, "mette-jobcenter", phone="12"),
+    )
     assert r.status_code == 422
     assert "Jobcenter › Mette Dahl › direkte nummer: ugyldigt telefonnummer" in r.text
     assert org_now(app).employees["mette-jobcenter"].phone == "+4589152211"
 
 
 def test_r2_1_r3_7_description_address_and_numbers(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/grunddata",
-             {"description": "Job og ydelser.", "address": "Regimentvej 12, 8930 Randers NØ",
-              "owner": "sara-jobcenter"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/grunddata",
+        {
+            "description": "Job og ydelser.",
+            "address": "Regimentvej 12, 8930 Randers NØ",
+            "owner": "sara-jobcenter",
+        },
+    )
     assert r.status_code == 303
-    r = post(editor, "/enheder/jobcenter/numre",
-             {"number_0": "89152200", "label_0": "Jobcenter", "number_1": "89 15 22 50",
-              "label_1": "Virksomhedsservice", "number_2": "", "label_2": ""})
+    r = post(
+        editor,
+        "/enheder/jobcenter/numre",
+        {
+            "number_0": "89152200",
+            "label_0": "Jobcenter",
+            "number_1": "89 15 22 50",
+            "label_1": "Virksomhedsservice",
+            "number_2": "",
+            "label_2": "",
+        },
+    )
     assert r.status_code == 303
     unit = org_now(app).units["jobcenter"]
     assert unit.description == "Job og ydelser." and unit.owner == "sara-jobcenter"
     assert unit.address.startswith("Regimentvej 12")
     assert [(n.e164, n.label) for n in unit.numbers] == [
-        ("+4589152200", "Jobcenter"), ("+4589152250", "Virksomhedsservice")
+        ("+4589152200", "Jobcenter"),
+        ("+4589152250", "Virksomhedsservice"),
     ]
 
 
 def test_r2_4_r2_5_r3_8_rules(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/regler",
-             {"secretary_employee": "sara-jobcenter", "secretary_when": "Ledere og presse.",
-              "secretary_roles": ["leader"], "transfer_kind": "number",
-              "transfer_number": "89 15 22 00", "sensitive": "1"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/regler",
+        {
+            "secretary_employee": "sara-jobcenter",
+            "secretary_when": "Ledere og presse.",
+            "secretary_roles": ["leader"],
+            "transfer_kind": "number",
+            "transfer_number": "89 15 22 00",
+            "sensitive": "1",
+        },
+    )
     assert r.status_code == 303, r.text
     unit = org_now(app).units["jobcenter"]
     assert unit.secretary is not None and unit.secretary.roles == ("leader",)
@@ -271,28 +280,50 @@ def test_r2_4_r2_5_r3_8_rules(app: FastAPI, editor: TestClient) -> None:
 
 
 def test_r2_2_tasks_with_keywords_and_distribution(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/opgaver",
-             {"name": "Fleksjob", "keywords": "fleksjob, ledighedsydelse", "kle": "15.25",
-              "dist_by": "surname", "rule_match_0": "A-K",
-              "rule_target_0": "employee:mette-jobcenter", "rule_match_1": "L-Å",
-              "rule_target_1": "employee:niels-jobcenter"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/opgaver",
+        {
+            "name": "Fleksjob",
+            "keywords": "fleksjob, ledighedsydelse",
+            "kle": "15.25",
+            "dist_by": "surname",
+            "rule_match_0": "A-K",
+            "rule_target_0": "employee:mette-jobcenter",
+            "rule_match_1": "L-Å",
+            "rule_target_1": "employee:niels-jobcenter",
+        },
+    )
     assert r.status_code == 303, r.text
     org = org_now(app)
     task = org.tasks["fleksjob"]
     assert task.unit == "jobcenter" and task.keywords == ("fleksjob", "ledighedsydelse")
     assert task.distribution is not None and task.distribution.by == "surname"
     assert [r.target.employee for r in task.distribution.rules] == [
-        "mette-jobcenter", "niels-jobcenter"
+        "mette-jobcenter",
+        "niels-jobcenter",
     ]
     # Overlapping rules break a rule of the file: refused, with the task's name in the message.
-    r = post(editor, "/enheder/jobcenter/opgaver/fleksjob",
-             {"name": "Fleksjob", "dist_by": "surname", "rule_match_0": "A-K",
-              "rule_target_0": "employee:mette-jobcenter", "rule_match_1": "K-Å",
-              "rule_target_1": "employee:niels-jobcenter", "action": "save"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/opgaver/fleksjob",
+        {
+            "name": "Fleksjob",
+            "dist_by": "surname",
+            "rule_match_0": "A-K",
+            "rule_target_0": "employee:mette-jobcenter",
+            "rule_match_1": "K-Å",
+            "rule_target_1": "employee:niels-jobcenter",
+            "action": "save",
+        },
+    )
     assert r.status_code == 422 and "Fleksjob" in r.text
     # Removing the task forgets it in the employees' task lists too.
-    post(editor, "/enheder/jobcenter/medarbejdere/mette-jobcenter",
-         employee_form(org, "mette-jobcenter", tasks=["kontanthjaelp", "fleksjob"]))
+    post(
+        editor,
+        "/enheder/jobcenter/medarbejdere/mette-jobcenter",
+        employee_form(org, "mette-jobcenter", tasks=["kontanthjaelp", "fleksjob"]),
+    )
     r = post(editor, "/enheder/jobcenter/opgaver/fleksjob", {"action": "remove"})
     assert r.status_code == 303
     org = org_now(app)
@@ -301,9 +332,18 @@ def test_r2_2_tasks_with_keywords_and_distribution(app: FastAPI, editor: TestCli
 
 
 def test_r2_2_add_and_remove_an_employee(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/medarbejdere",
-             {"name": "Søren Ærø", "title": "Jobkonsulent", "role": "caseworker",
-              "phone": "89 15 22 40", "public": "1", "tasks": ["sygedagpenge"]})
+    r = post(
+        editor,
+        "/enheder/jobcenter/medarbejdere",
+        {
+            "name": "Søren Ærø",
+            "title": "Jobkonsulent",
+            "role": "caseworker",
+            "phone": "89 15 22 40",
+            "public": "1",
+            "tasks": ["sygedagpenge"],
+        },
+    )
     assert r.status_code == 303, r.text
     org = org_now(app)
     assert org.employees["soeren-aeroe-jobcenter"].tasks == ("sygedagpenge",)
@@ -321,8 +361,11 @@ def test_r2_2_add_and_remove_an_employee(app: FastAPI, editor: TestClient) -> No
 
 
 def test_r3_9_report_the_unit_away_and_back(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/vaek",
-             {"start": "2026-11-30T10:00", "until": "2026-11-30T12:30", "note": "Personalemøde"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/vaek",
+        {"start": "2026-11-30T10:00", "until": "2026-11-30T12:30", "note": "Personalemøde"},
+    )
     assert r.status_code == 303
     with app.state.engine.connect() as conn:
         away = load_presence(conn, MONDAY_10).active_unit_away("jobcenter", MONDAY_10)
@@ -335,24 +378,39 @@ def test_r3_9_report_the_unit_away_and_back(app: FastAPI, editor: TestClient) ->
     with app.state.engine.connect() as conn:
         assert load_presence(conn, MONDAY_10).active_unit_away("jobcenter", MONDAY_10) is None
     # An end before the start is refused and nothing is recorded.
-    r = post(editor, "/enheder/jobcenter/vaek",
-             {"start": "2026-11-30T10:00", "until": "2026-11-30T09:00", "note": ""})
+    r = post(
+        editor,
+        "/enheder/jobcenter/vaek",
+        {"start": "2026-11-30T10:00", "until": "2026-11-30T09:00", "note": ""},
+    )
     assert r.status_code == 422 and "skal ligge efter" in r.text
 
 
 def test_r2_7_announce_a_mailing(app: FastAPI, editor: TestClient) -> None:
-    r = post(editor, "/enheder/jobcenter/udsendelser",
-             {"title": "Breve om kontanthjælp", "sent": "2026-11-30",
-              "calls_expected_until": "2026-12-18", "expected_calls": "400",
-              "tasks": ["kontanthjaelp"], "answer": "Se brevet i e-Boks.", "staffed": "1"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/udsendelser",
+        {
+            "title": "Breve om kontanthjælp",
+            "sent": "2026-11-30",
+            "calls_expected_until": "2026-12-18",
+            "expected_calls": "400",
+            "tasks": ["kontanthjaelp"],
+            "answer": "Se brevet i e-Boks.",
+            "staffed": "1",
+        },
+    )
     assert r.status_code == 303, r.text
     org = org_now(app)
     mailing = org.mailings["breve-om-kontanthjaelp-2026"]
     assert mailing.unit == "jobcenter" and mailing.expected_calls == 400 and mailing.staffed
     assert mailing in org.active_mailings(date(2026, 12, 1))
     assert audit_rows(app, source="web", entity="mailing")[0].action == "added"
-    r = post(editor, "/enheder/jobcenter/udsendelser",
-             {"title": "X", "sent": "2026-12-10", "calls_expected_until": "2026-12-01"})
+    r = post(
+        editor,
+        "/enheder/jobcenter/udsendelser",
+        {"title": "X", "sent": "2026-12-10", "calls_expected_until": "2026-12-01"},
+    )
     assert r.status_code == 422 and "ligger før datoen for udsendelsen" in r.text
     # Someone else's mailing cannot be removed through this unit.
     r = post(editor, "/enheder/jobcenter/udsendelser/skattekort-2027/fjern", {})
@@ -372,28 +430,39 @@ def test_a_unit_editor_cannot_change_another_unit(app: FastAPI, editor: TestClie
     r = post(editor, "/enheder/familie/grunddata", {"description": "Hacket", "address": ""})
     assert r.status_code == 403
     assert post(editor, "/enheder/familie/gennemgaaet", {}).status_code == 403
-    assert post(editor, "/enheder/familie/vaek",
-                {"start": "2026-11-30T10:00", "until": "2026-11-30T12:00"}).status_code == 403
+    assert (
+        post(
+            editor,
+            "/enheder/familie/vaek",
+            {"start": "2026-11-30T10:00", "until": "2026-11-30T12:00"},
+        ).status_code
+        == 403
+    )
     # Another unit's employee through this unit's URL: not found here.
-    r = post(editor, "/enheder/jobcenter/medarbejdere/anne-familie",
-             employee_form(before, "anne-familie", phone="89 15 99 99"))
+    r = post(
+        editor,
+        "/enheder/jobcenter/medarbejdere/anne-familie",
+        employee_form(before, "anne-familie", phone="89 15 99 99"),
+    )
     assert r.status_code == 404
     after = org_now(app)
     assert after.units["familie"].description == before.units["familie"].description
     assert after.employees["anne-familie"].phone == before.employees["anne-familie"].phone
     assert audit_rows(app, source="web") == []
     # Not entered as context managers: a second app lifespan inside the first is not the point.
-    employee = login(app, "mette")
+    employee = sign_in(app, "mette")
     assert employee.get("/enheder").status_code == 403
     assert employee.get("/enheder/jobcenter").status_code == 403
-    assert login(app, "admin").get("/enheder/familie").status_code == 200
+    assert sign_in(app, "admin").get("/enheder/familie").status_code == 200
 
 
 def test_a_form_without_a_csrf_token_is_refused(app: FastAPI, editor: TestClient) -> None:
     r = editor.post("/enheder/jobcenter/grunddata", data={"description": "x", "address": ""})
     assert r.status_code == 403
-    r = editor.post("/enheder/jobcenter/grunddata",
-                    data={"description": "x", "address": "", "csrf_token": "forkert"})
+    r = editor.post(
+        "/enheder/jobcenter/grunddata",
+        data={"description": "x", "address": "", "csrf_token": "forkert"},
+    )
     assert r.status_code == 403
     assert org_now(app).units["jobcenter"].description != "x"
 
@@ -405,7 +474,7 @@ def test_pages_need_a_login(app: FastAPI) -> None:
 
 
 def test_a_script_in_a_unit_name_shows_as_text(app: FastAPI) -> None:
-    with login(app, "admin") as client:
+    with sign_in(app, "admin") as client:
         for path in ("/enheder", "/enheder/misbrugscentret", "/enheder/social-og-arbejdsmarked"):
             text = client.get(path).text
             assert "<script>alert(1)</script>" not in text, path

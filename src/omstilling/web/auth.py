@@ -15,9 +15,17 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from omstilling.accounts import Principal, SessionPolicy, session_principal, token_principal
+from omstilling.accounts import (
+    Principal,
+    SessionPolicy,
+    create_session,
+    end_session,
+    session_principal,
+    token_principal,
+)
 
 SESSION_COOKIE = "omstilling_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -122,3 +130,22 @@ def login_redirect_target(exc: LoginRequired) -> str:
 def role_required(principal: Principal, *roles: str) -> None:
     if principal.role not in roles and principal.role != "admin":
         raise HTTPException(403, "din rolle giver ikke adgang til denne side")
+
+
+def start_session(request: Request, user_id: int, target: str) -> RedirectResponse:
+    """Sign the user in: a new session (never one the browser brought) and its cookie."""
+    settings = request.app.state.settings
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        end_session(request.app.state.engine, old)
+    token = create_session(request.app.state.engine, user_id)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    return response

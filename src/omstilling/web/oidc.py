@@ -13,14 +13,14 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
 from omstilling import accounts
 from omstilling.settings import Settings
 from omstilling.store.account_models import UserRow
-from omstilling.web.auth import SESSION_COOKIE
+from omstilling.web.auth import start_session
 
 log = logging.getLogger("omstilling.auth")
 router = APIRouter(include_in_schema=False)
@@ -98,15 +98,4 @@ async def oidc_callback(request: Request) -> Response:
         )
         log.info("oidc: created employee account %r for %s", username, employee.id)
     log.info("login ok (oidc): user=%r", username)
-    settings = request.app.state.settings
-    session = accounts.create_session(engine, int(user_id))
-    response = RedirectResponse("/home", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        max_age=settings.session_absolute_hours * 3600,
-    )
-    return response
+    return start_session(request, int(user_id), "/home")

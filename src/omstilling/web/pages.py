@@ -19,7 +19,6 @@ from omstilling.accounts import (
     Principal,
     RateLimited,
     authenticate,
-    create_session,
     end_session,
 )
 from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
@@ -36,7 +35,7 @@ from omstilling.routing import (
 )
 from omstilling.store.account_models import ConsoleAction
 from omstilling.store.presence import load_presence
-from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user
+from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user, start_session
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "omstilling_login_csrf"
@@ -153,6 +152,13 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _login_csrf_cookie(response: Response, token: str, secure: bool) -> None:
+    # Double submit: the form's hidden field must equal this cookie (login CSRF).
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, max_age=3600
+    )
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
     token = secrets.token_urlsafe(24)
@@ -167,14 +173,7 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
         error=None,
         oidc_label=settings.oidc_label if settings.oidc_issuer else None,
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.cookie_secure,
-        max_age=3600,
-    )
+    _login_csrf_cookie(response, token, settings.cookie_secure)
     return response
 
 
@@ -211,30 +210,10 @@ def login(
             oidc_label=None,
         )
         response.status_code = 429 if "For mange" in error else 400
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=settings.cookie_secure,
-            max_age=3600,
-        )
+        _login_csrf_cookie(response, token, settings.cookie_secure)
         return response
-    # A new session on every login (never reuse one the browser brought).
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        end_session(request.app.state.engine, old)
-    session = create_session(request.app.state.engine, user_id)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
-    redirect = RedirectResponse("/home" if target in ("/", "/login") else target, 303)
-    redirect.set_cookie(
-        SESSION_COOKIE,
-        session,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        max_age=settings.session_absolute_hours * 3600,
-    )
+    redirect = start_session(request, user_id, "/home" if target in ("/", "/login") else target)
     redirect.delete_cookie(LOGIN_CSRF_COOKIE)
     return redirect
 

@@ -211,6 +211,8 @@ class LivePublisher:
     def submit(self, events: Sequence[Any]) -> None:
         import queue
 
+        if isinstance(self.bus, LocalBus) and self.bus.hub.count == 0:
+            return  # nobody is watching, here or anywhere (one process): no work at all
         try:
             self._queue.put_nowait(list(events))
         except queue.Full:  # consoles are a convenience; ingestion must never block on them

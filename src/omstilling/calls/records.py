@@ -104,8 +104,13 @@ class Ingestor:
         self._order: deque[tuple[float, str]] = deque()
         # What the database held before this session: chunks outside that
         # period need no lookups at all.
+        # Two subqueries, not min() and max() in one: SQLite answers a lone min() or
+        # max() from the index, but scans the whole table for both together.
         lo, hi = conn.execute(
-            select(func.min(CallRecord.entered_at), func.max(CallRecord.entered_at))
+            select(
+                select(func.min(CallRecord.entered_at)).scalar_subquery(),
+                select(func.max(CallRecord.entered_at)).scalar_subquery(),
+            )
         ).one()
         self._db_range = (to_epoch(lo), to_epoch(hi)) if lo is not None else None
 

@@ -9,18 +9,14 @@ importing and exporting again gives the same text.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from omstilling.domain import distribution as dist
-from omstilling.domain.danish import parse_phone
-from omstilling.domain.hours import validate_expression
 from omstilling.domain.organisation import (
     DISTRIBUTION_KINDS,
     ROLES,
@@ -41,10 +37,9 @@ from omstilling.domain.organisation import (
     TransferOnlyTo,
     Unit,
 )
+from omstilling.orgfields import Validator, hours_error, kind
 
 MAX_BYTES = 64 * 1024 * 1024
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
 TOP_KEYS = {"format", "revision", "municipality", "units", "mailings"}
 MUNICIPALITY_KEYS = {
     "name",
@@ -149,164 +144,6 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-@lru_cache(maxsize=4096)
-def _hours_error(expression: str) -> str | None:
-    return validate_expression(expression)
-
-
-class _Validator:
-    """Walks the parsed YAML once, building domain objects and collecting errors."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.warnings: list[str] = []
-
-    def err(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
-
-    # --- typed field readers ------------------------------------------------------
-
-    def mapping(self, value: Any, path: str, allowed: set[str]) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.err(path, f"must be a mapping, got {_kind(value)}")
-            return None
-        for key in value:
-            if key not in allowed:
-                hint = _close_match(str(key), allowed)
-                self.err(
-                    f"{path}.{key}" if path else str(key),
-                    f"unknown key '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""),
-                )
-        return value
-
-    def text(
-        self,
-        m: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        required: bool = False,
-        default: str | None = None,
-    ) -> str | None:
-        value = m.get(key)
-        if value is None:
-            if required:
-                self.err(_join(path, key), "is required")
-            return default
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.err(_join(path, key), f"must be text, got {_kind(value)}")
-            return default
-        text = str(value).strip()
-        if required and not text:
-            self.err(_join(path, key), "must not be empty")
-        return text
-
-    def flag(self, m: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-        value = m.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.err(_join(path, key), f"must be true or false, got {value!r}")
-            return default
-        return value
-
-    def day(
-        self, m: Mapping[str, Any], key: str, path: str, *, required: bool = False
-    ) -> date | None:
-        value = m.get(key)
-        if value is None:
-            if required:
-                self.err(_join(path, key), "is required")
-            return None
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.err(_join(path, key), f"must be a date YYYY-MM-DD, got {value!r}")
-        return None
-
-    def texts(self, m: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-        value = m.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.err(_join(path, key), f"must be a list, got {_kind(value)}")
-            return ()
-        out: list[str] = []
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, str | int):
-                self.err(f"{path}.{key}[{i}]", f"must be text, got {_kind(item)}")
-            else:
-                out.append(str(item).strip())
-        return tuple(out)
-
-    def slug(self, m: Mapping[str, Any], path: str) -> str | None:
-        value = self.text(m, "id", path, required=True)
-        if value and not SLUG.match(value):
-            self.err(_join(path, "id"), f"'{value}' is not a valid id ([a-z0-9][a-z0-9-]*)")
-            return None
-        return value
-
-    def phone(self, value: Any, path: str) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.err(path, f"must be a phone number, got {_kind(value)}")
-            return None
-        try:
-            return parse_phone(str(value))
-        except ValueError:
-            self.err(path, f"invalid phone number '{value}'")
-            return None
-
-    def hours(self, value: Any, path: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.err(path, f"must be an opening_hours expression, got {_kind(value)}")
-            return None
-        problem = _hours_error(value.strip())
-        if problem:
-            self.err(path, problem)
-            return None
-        return value.strip()
-
-    def items(self, value: Any, path: str) -> list[tuple[str, Any]]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.err(path, f"must be a list, got {_kind(value)}")
-            return []
-        return [(f"{path}[{i}]", item) for i, item in enumerate(value)]
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {
-        dict: "a mapping",
-        list: "a list",
-        str: "text",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), type(value).__name__)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _close_match(key: str, allowed: set[str]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.7)
-    return found[0] if found else None
-
-
 def load_yaml(text: str) -> Any:
     """YAML to plain data; duplicate keys and syntax errors raise OrgFileError."""
     if len(text.encode("utf-8")) > MAX_BYTES:
@@ -343,7 +180,7 @@ def parse(text: str) -> ParseResult:
 
 
 def parse_data(data: Any) -> ParseResult:
-    v = _Validator()
+    v = Validator()
     doc = v.mapping(data, "", TOP_KEYS)
     if doc is None:
         raise OrgFileError(v.errors)
@@ -372,7 +209,7 @@ def parse_data(data: Any) -> ParseResult:
         if (m := _mailing(v, raw, mpath)) is not None
     ]
 
-    _unique(v, [(u.id, f"units[{i}]") for i, u in enumerate(units)], "unit")
+    unique(v, [(u.id, f"units[{i}]") for i, u in enumerate(units)], "unit")
     org = Organisation(
         municipality or _placeholder_municipality(),
         units,
@@ -381,7 +218,7 @@ def parse_data(data: Any) -> ParseResult:
         mailings,
         revision=revision,
     )
-    _check_references(v, org, doc, mailings)
+    check_references(v, org, doc, mailings)
     if v.errors:
         raise OrgFileError(v.errors, v.warnings)
     return ParseResult(org, revision, v.warnings)
@@ -391,7 +228,7 @@ def _placeholder_municipality() -> Municipality:
     return Municipality(name="", hours=MunicipalityHours("24/7", "24/7", "24/7"))
 
 
-def _municipality(v: _Validator, raw: Any) -> Municipality | None:
+def _municipality(v: Validator, raw: Any) -> Municipality | None:
     if raw is None:
         v.err("municipality", "is required")
         return None
@@ -423,10 +260,10 @@ def _municipality(v: _Validator, raw: Any) -> Municipality | None:
     closed_text: str | None = None
     if closed is not None:
         if not isinstance(closed, str):
-            v.err(f"{p}.closed", f"must be an opening_hours expression, got {_kind(closed)}")
+            v.err(f"{p}.closed", f"must be an opening_hours expression, got {kind(closed)}")
         else:
             closed_text = closed.strip()
-            problem = _hours_error(f"Mo-Su 00:00-24:00; {closed_text}")
+            problem = hours_error(f"Mo-Su 00:00-24:00; {closed_text}")
             if problem:
                 v.err(f"{p}.closed", problem)
     return Municipality(
@@ -444,7 +281,7 @@ def _municipality(v: _Validator, raw: Any) -> Municipality | None:
 
 
 def _unit(
-    v: _Validator,
+    v: Validator,
     raw: Any,
     path: str,
     units: list[Unit],
@@ -538,7 +375,7 @@ def _unit(
     )
 
 
-def _target(v: _Validator, raw: Any, path: str) -> DistributionTarget | None:
+def _target(v: Validator, raw: Any, path: str) -> DistributionTarget | None:
     tm = v.mapping(raw, path, {"employee", "unit"})
     if tm is None:
         return None
@@ -548,7 +385,7 @@ def _target(v: _Validator, raw: Any, path: str) -> DistributionTarget | None:
     return DistributionTarget(v.text(tm, "employee", path), v.text(tm, "unit", path))
 
 
-def _task(v: _Validator, raw: Any, path: str, unit_id: str) -> Task | None:
+def _task(v: Validator, raw: Any, path: str, unit_id: str) -> Task | None:
     m = v.mapping(raw, path, TASK_KEYS)
     if m is None:
         return None
@@ -582,7 +419,7 @@ def _task(v: _Validator, raw: Any, path: str, unit_id: str) -> Task | None:
     )
 
 
-def _distribution(v: _Validator, raw: Any, path: str) -> Distribution | None:
+def _distribution(v: Validator, raw: Any, path: str) -> Distribution | None:
     m = v.mapping(raw, path, {"by", "rules", "default"})
     if m is None:
         return None
@@ -622,7 +459,7 @@ def _distribution(v: _Validator, raw: Any, path: str) -> Distribution | None:
     return result
 
 
-def _employee(v: _Validator, raw: Any, path: str, unit_id: str) -> Employee | None:
+def _employee(v: Validator, raw: Any, path: str, unit_id: str) -> Employee | None:
     m = v.mapping(raw, path, EMPLOYEE_KEYS)
     if m is None:
         return None
@@ -651,7 +488,7 @@ def _employee(v: _Validator, raw: Any, path: str, unit_id: str) -> Employee | No
     )
 
 
-def _mailing(v: _Validator, raw: Any, path: str) -> Mailing | None:
+def _mailing(v: Validator, raw: Any, path: str) -> Mailing | None:
     m = v.mapping(raw, path, MAILING_KEYS)
     if m is None:
         return None
@@ -678,122 +515,8 @@ def _mailing(v: _Validator, raw: Any, path: str) -> Mailing | None:
     )
 
 
-def _unique(v: _Validator, items: list[tuple[str, str]], kind: str) -> None:
-    first: dict[str, str] = {}
-    for ident, path in items:
-        if ident.startswith("?"):
-            continue
-        if ident in first:
-            v.err(f"{path}.id", f"duplicate {kind} id '{ident}' (first at {first[ident]})")
-        else:
-            first[ident] = path
-
-
-def _check_references(
-    v: _Validator, org: Organisation, doc: Mapping[str, Any], mailings: list[Mailing]
-) -> None:
-    """Ids unique per kind, every reference resolved, no parent cycles."""
-    units = list(org.units.values())
-    raw_units = doc.get("units") if isinstance(doc.get("units"), list) else []
-    unit_paths: dict[str, str] = {}
-    emp_paths: dict[str, str] = {}
-    task_paths: dict[str, str] = {}
-    emp_items: list[tuple[str, str]] = []
-    task_items: list[tuple[str, str]] = []
-    for i, raw in enumerate(cast("list[Any]", raw_units)):
-        if not isinstance(raw, dict):
-            continue
-        uid = raw.get("id")
-        if isinstance(uid, str):
-            unit_paths.setdefault(uid, f"units[{i}]")
-        for key, paths, items in (
-            ("employees", emp_paths, emp_items),
-            ("tasks", task_paths, task_items),
-        ):
-            entries = raw.get(key)
-            if isinstance(entries, list):
-                for j, entry in enumerate(entries):
-                    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                        p = f"units[{i}].{key}[{j}]"
-                        paths.setdefault(entry["id"], p)
-                        items.append((entry["id"], p))
-    _unique(v, emp_items, "employee")
-    _unique(v, task_items, "task")
-    _unique(v, [(m.id, f"mailings[{i}]") for i, m in enumerate(mailings)], "mailing")
-
-    def unknown(path: str, kind: str, ident: str | None, known: Mapping[str, object]) -> None:
-        if ident and ident not in known:
-            v.err(path, f"unknown {kind} '{ident}'")
-
-    sb = org.municipality.switchboard
-    unknown("municipality.switchboard", "unit", sb, org.units)
-    queue_owner: dict[str, str] = {}
-    for u in units:
-        up = unit_paths.get(u.id, "units[?]")
-        if u.parent is not None:
-            unknown(f"{up}.parent", "unit", u.parent, org.units)
-            if u.parent == u.id:
-                v.err(f"{up}.parent", f"unit '{u.id}' cannot be its own parent")
-        if u.secretary:
-            unknown(f"{up}.secretary.employee", "employee", u.secretary.employee, org.employees)
-        if u.transfer_only_to and u.transfer_only_to.employee:
-            unknown(
-                f"{up}.transfer_only_to.employee",
-                "employee",
-                u.transfer_only_to.employee,
-                org.employees,
-            )
-        unknown(f"{up}.owner", "employee", u.owner, org.employees)
-        for q, queue in enumerate(u.queues):
-            if queue in queue_owner and queue_owner[queue] != u.id:
-                v.err(
-                    f"{up}.queues[{q}]",
-                    f"queue '{queue}' already belongs to unit '{queue_owner[queue]}'",
-                )
-            queue_owner.setdefault(queue, u.id)
-    _check_cycles(v, org, unit_paths)
-    for e in org.employees.values():
-        ep = emp_paths.get(e.id, "employee")
-        for k, task_id in enumerate(e.tasks):
-            unknown(f"{ep}.tasks[{k}]", "task", task_id, org.tasks)
-    for t in org.tasks.values():
-        tp = task_paths.get(t.id, "task")
-        d = t.distribution
-        if d is None:
-            continue
-        targets = [(f"{tp}.distribution.rules[{k}]", r.target) for k, r in enumerate(d.rules)]
-        if d.default:
-            targets.append((f"{tp}.distribution.default", d.default))
-        for p, target in targets:
-            unknown(f"{p}.employee", "employee", target.employee, org.employees)
-            unknown(f"{p}.unit", "unit", target.unit, org.units)
-    for i, m in enumerate(mailings):
-        unknown(f"mailings[{i}].unit", "unit", m.unit, org.units)
-        for k, mailing_task in enumerate(m.tasks):
-            unknown(f"mailings[{i}].tasks[{k}]", "task", mailing_task, org.tasks)
-
-
-def _check_cycles(v: _Validator, org: Organisation, unit_paths: Mapping[str, str]) -> None:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start in org.units:
-        chain: list[str] = []
-        current: str | None = start
-        while current is not None and current in org.units and state.get(current) != 2:
-            if state.get(current) == 1:
-                cycle = [*chain[chain.index(current) :], current]
-                v.err(
-                    f"{unit_paths.get(current, 'units')}.parent",
-                    "parent cycle: " + " -> ".join(cycle),
-                )
-                break
-            state[current] = 1
-            chain.append(current)
-            current = org.units[current].parent
-        for uid in chain:
-            state[uid] = 2
-
-
 # The writing side lives in orgdump; the file's API stays in one place.
+from omstilling.orgcheck import check_references, unique  # noqa: E402
 from omstilling.orgdump import (  # noqa: E402
     FORMAT,
     dump,

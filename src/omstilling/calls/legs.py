@@ -180,6 +180,7 @@ class _Clock:
         self.tz = tz
         self.sqlite = sqlite
         self._params: dict[float, Any] = {}
+        self._days: dict[int, str] = {}
         self._local: dict[int, tuple[date, int]] = {}
 
     def param(self, epoch: float | None) -> Any:
@@ -189,9 +190,25 @@ class _Clock:
         if p is None:
             if len(self._params) > 200_000:
                 self._params.clear()
-            moment = datetime.fromtimestamp(epoch, UTC)
-            # SQLAlchemy's SQLite DateTime storage format, so that Core reads it back.
-            p = moment.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else moment
+            if self.sqlite:
+                # SQLAlchemy's SQLite DateTime storage format, so that Core reads it back;
+                # put together from a cached date, about twice as fast as strftime.
+                # Microseconds exactly as datetime.fromtimestamp rounds them.
+                whole = int(epoch // 1)
+                micro = round((epoch - whole) * 1_000_000)
+                if micro >= 1_000_000:
+                    whole, micro = whole + 1, micro - 1_000_000
+                day, second = divmod(whole, 86400)
+                text = self._days.get(day)
+                if text is None:
+                    text = self._days[day] = datetime.fromtimestamp(day * 86400, UTC).strftime(
+                        "%Y-%m-%d"
+                    )
+                hour, rest = divmod(second, 3600)
+                minute, sec = divmod(rest, 60)
+                p = f"{text} {hour:02d}:{minute:02d}:{sec:02d}.{micro:06d}"
+            else:
+                p = datetime.fromtimestamp(epoch, UTC)
             self._params[epoch] = p
         return p
 

@@ -13,10 +13,11 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import opening_hours
 import phonenumbers
@@ -596,3 +597,19 @@ def test_generator_sizes(units: int, employees: int) -> None:
     check_distributions(doc)
     assert len(doc["units"]) == units
     assert len(employees_of(doc)) == employees
+
+
+def test_r3_1_borgerservice_phones_open_at_8_and_official_hours_are_its_opening_hours(
+    demo: dict[str, Any],
+) -> None:
+    from omstilling.domain.hours import compile_schedule
+
+    bs = units_of(demo)["borgerservice"]["hours"]
+    phone = compile_schedule(bs["phone"])
+    opening = compile_schedule(bs["opening"])
+    for day in range(30, 35):  # Monday 30 November to Friday 4 December 2026
+        d = date(2026, 11, 30) + timedelta(days=day - 30)
+        at_8 = datetime.combine(d, time(8, 0), tzinfo=ZoneInfo("Europe/Copenhagen"))
+        assert phone.is_open(at_8), d
+        assert not opening.is_open(at_8), d  # citizens are met from 9
+    assert demo["municipality"]["hours"]["official"] == bs["opening"]

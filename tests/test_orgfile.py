@@ -219,3 +219,14 @@ def test_phone_numbers_in_any_spelling_are_stored_in_e164() -> None:
     org = orgfile.parse_data(doc).organisation
     assert org.employees["jens-jobcenter"].phone == "+4589152201"
     assert org.employees["sara-jobcenter"].phone == "+4589152202"
+
+
+def test_r2_3_a_decentral_institution_has_its_own_address_numbers_and_hours() -> None:
+    org = orgfile.parse_text(mini_text())
+    misbrug = org.units["misbrugscentret"]
+    assert misbrug.kind == "institution" and misbrug.parent == "social-og-arbejdsmarked"
+    assert misbrug.address == "Klostervej 40, 8900 Randers C"
+    main = org.main_number("misbrugscentret")
+    assert main is not None and main.e164 == "+4589154000"
+    # Its own hours, not its directorate's 9-13.
+    assert org.phone_expression("misbrugscentret").startswith("Mo-We 08:00-15:00")

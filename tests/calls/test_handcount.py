@@ -252,3 +252,13 @@ def test_a_report_without_any_organisation_lists_every_queue_as_unmapped(engine:
     }
     assert report["total"]["offered"] == 16
     assert report["total"]["returned_to_switchboard"] == 0  # no switchboard known
+
+
+def test_r3_12_hard_to_reach_lists_transfers_sorted_by_share_not_answered(
+    org_engine: Engine,
+) -> None:
+    import_files(org_engine, [HANDCOUNT])
+    rows = build_report(org_engine, DECEMBER)["hard_to_reach"]
+    shares = [r["unanswered"] / r["transfer_attempts"] for r in rows]
+    assert shares == sorted(shares, reverse=True)
+    assert [r["employee"] for r in rows] == [None, "jens-jobcenter", "sara-jobcenter"]

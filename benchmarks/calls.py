@@ -117,9 +117,8 @@ def bench_import(n_lines: int) -> dict[str, Any]:
         except Malformed:
             continue
         if e is not None:
-            stamp = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
             rows.append(
-                (e.key, e.source, e.call_id, e.queue, stamp, e.type, e.agent, e.caller, e.data)
+                (e.key, e.source, e.call_id, e.queue, e.at, e.type, e.agent, e.caller, e.data)
             )
     ref_engine = make_engine(f"sqlite:///{tmp / 'ref.db'}")
     ensure_schema(ref_engine)

@@ -97,5 +97,6 @@ def api_client(app: Any, scopes: tuple[str, ...] | None = None) -> Any:
     from omstilling.accounts import SCOPES, create_token
 
     token = create_token(app.state.engine, "tests", list(scopes or SCOPES))
-    return TestClient(app, base_url="https://testserver",
-                      headers={"Authorization": f"Bearer {token}"})
+    return TestClient(
+        app, base_url="https://testserver", headers={"Authorization": f"Bearer {token}"}
+    )

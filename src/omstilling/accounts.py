@@ -192,8 +192,7 @@ def authenticate(
     with engine.begin() as conn:
         if (
             _recent_failures(conn, LoginAttempt.username, username, now) >= MAX_FAILURES_PER_USER
-            or _recent_failures(conn, LoginAttempt.client, client, now)
-            >= MAX_FAILURES_PER_CLIENT
+            or _recent_failures(conn, LoginAttempt.client, client, now) >= MAX_FAILURES_PER_CLIENT
         ):
             log.warning("login rate limited: user=%r client=%s", username, client)
             raise RateLimited()
@@ -287,9 +286,7 @@ def session_principal(
             conn.execute(delete(SessionRow).where(SessionRow.token_hash == h))
             return None
         if now - utc(row.last_seen) > timedelta(minutes=1):
-            conn.execute(
-                update(SessionRow).where(SessionRow.token_hash == h).values(last_seen=now)
-            )
+            conn.execute(update(SessionRow).where(SessionRow.token_hash == h).values(last_seen=now))
     return Principal(
         kind="user",
         name=row.username,
@@ -307,9 +304,7 @@ def session_principal(
 # --- API tokens -------------------------------------------------------------------------------
 
 
-def create_token(
-    engine: Engine, name: str, scopes: list[str], now: datetime | None = None
-) -> str:
+def create_token(engine: Engine, name: str, scopes: list[str], now: datetime | None = None) -> str:
     """A new bearer token; only its hash is stored, so it is shown once."""
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:

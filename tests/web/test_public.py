@@ -125,13 +125,20 @@ def test_r3_8_an_editor_marking_a_unit_sensitive_withdraws_its_numbers_at_once(
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
-    client.post("/login", data={"username": "red", "password": PASSWORD,
-                                "csrf_token": token.group(1)})
+    client.post(
+        "/login", data={"username": "red", "password": PASSWORD, "csrf_token": token.group(1)}
+    )
     found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/enheder/jobcenter").text)
     assert found
-    r = client.post("/enheder/jobcenter/regler",
-                    data={"secretary_employee": "sara-jobcenter", "secretary_roles": ["leader"],
-                          "sensitive": "1", "csrf_token": found.group(1)})
+    r = client.post(
+        "/enheder/jobcenter/regler",
+        data={
+            "secretary_employee": "sara-jobcenter",
+            "secretary_roles": ["leader"],
+            "sensitive": "1",
+            "csrf_token": found.group(1),
+        },
+    )
     assert r.status_code == 303
     body = anonymous(app).get("/api/v1/public/units").text
     assert all(s not in body for s in spellings(PUBLISHED))
@@ -179,12 +186,17 @@ def test_r3_7_units_json_has_numbers_phone_hours_and_opening_hours_specification
         "closes": "17:00",
     } in spec
     assert [s["dayOfWeek"].rsplit("/", 1)[1] for s in spec] == [
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday"
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
     ]
     # A team without its own hours shows the hours it inherits.
-    assert units["familie-modtagelse"]["phone_hours"]["text"] == units["familie"]["phone_hours"][
-        "text"
-    ]
+    assert (
+        units["familie-modtagelse"]["phone_hours"]["text"]
+        == units["familie"]["phone_hours"]["text"]
+    )
     json.dumps(units)  # plain JSON all the way down
 
 

@@ -88,7 +88,6 @@ class Rec:
         "caller",
         "ended_at",
         "entered",
-        "entered_param",
         "has_enter",
         "id",
         "old",
@@ -97,6 +96,7 @@ class Rec:
         "returned",
         "rna",
         "source",
+        "stored",
         "talk",
         "target",
         "touched",
@@ -106,10 +106,10 @@ class Rec:
 
     def __init__(self, call_id: str, queue: str, entered: float, source: str) -> None:
         self.id: int | None = None
+        self.stored = False  # inserted by this session (its id unknown)
         self.call_id = call_id
         self.queue = queue
         self.entered = entered
-        self.entered_param: Any = None
         self.caller: str | None = None
         self.agent: str | None = None
         self.outcome = INCOMPLETE
@@ -174,43 +174,11 @@ def fold(rec: Rec, e: Ev) -> None:
 
 
 class _Clock:
-    """Epoch -> database parameter and local (day, hour), cached: imports repeat seconds."""
+    """Epoch -> local (day, hour), cached per quarter hour: imports repeat them."""
 
-    def __init__(self, tz: ZoneInfo, sqlite: bool) -> None:
+    def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
-        self.sqlite = sqlite
-        self._params: dict[float, Any] = {}
-        self._days: dict[int, str] = {}
         self._local: dict[int, tuple[date, int]] = {}
-
-    def param(self, epoch: float | None) -> Any:
-        if epoch is None:
-            return None
-        p = self._params.get(epoch)
-        if p is None:
-            if len(self._params) > 200_000:
-                self._params.clear()
-            if self.sqlite:
-                # SQLAlchemy's SQLite DateTime storage format, so that Core reads it back;
-                # put together from a cached date, about twice as fast as strftime.
-                # Microseconds exactly as datetime.fromtimestamp rounds them.
-                whole = int(epoch // 1)
-                micro = round((epoch - whole) * 1_000_000)
-                if micro >= 1_000_000:
-                    whole, micro = whole + 1, micro - 1_000_000
-                day, second = divmod(whole, 86400)
-                text = self._days.get(day)
-                if text is None:
-                    text = self._days[day] = datetime.fromtimestamp(day * 86400, UTC).strftime(
-                        "%Y-%m-%d"
-                    )
-                hour, rest = divmod(second, 3600)
-                minute, sec = divmod(rest, 60)
-                p = f"{text} {hour:02d}:{minute:02d}:{sec:02d}.{micro:06d}"
-            else:
-                p = datetime.fromtimestamp(epoch, UTC)
-            self._params[epoch] = p
-        return p
 
     def local(self, epoch: float) -> tuple[date, int]:
         slot = int(epoch) // 900  # every real UTC offset is a multiple of 15 minutes

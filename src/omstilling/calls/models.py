@@ -20,17 +20,20 @@ made, so a reorganisation never needs a rebuild. Days and hours are local time
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
+    Dialect,
+    Double,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -51,6 +54,32 @@ __all__ = [
 NAME = String(100)
 
 
+class EpochTime(TypeDecorator[datetime]):
+    """A moment stored as seconds since the epoch (UTC) in a double.
+
+    The importer binds its float epochs as they are (formatting SQLite's
+    DateTime text cost more than parsing the line); Python code that goes
+    through SQLAlchemy still binds and reads aware UTC datetimes (a naive
+    datetime is taken as UTC, as SQLite's DateTime did)."""
+
+    impl = Double
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value.timestamp()
+        return float(value)  # an epoch already
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(float(value), UTC)
+
+
 class CallEvent(Base):
     """One raw event as the PBX reported it (append-only).
 
@@ -65,7 +94,7 @@ class CallEvent(Base):
     source: Mapped[str] = mapped_column(String(10))  # queue_log | cdr | api
     call_id: Mapped[str] = mapped_column(NAME)
     queue: Mapped[str | None] = mapped_column(NAME)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(EpochTime(), index=True)
     type: Mapped[str] = mapped_column(String(30))
     agent: Mapped[str | None] = mapped_column(NAME)
     caller: Mapped[str | None] = mapped_column(NAME)
@@ -83,15 +112,15 @@ class CallRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     call_id: Mapped[str] = mapped_column(NAME)
     queue: Mapped[str] = mapped_column(NAME)
-    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    entered_at: Mapped[datetime] = mapped_column(EpochTime(), index=True)
     caller: Mapped[str | None] = mapped_column(NAME, index=True)
     agent: Mapped[str | None] = mapped_column(NAME)
     outcome: Mapped[str] = mapped_column(String(10))
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(EpochTime())
+    ended_at: Mapped[datetime | None] = mapped_column(EpochTime())
+    transferred_at: Mapped[datetime | None] = mapped_column(EpochTime())
     transfer_target: Mapped[str | None] = mapped_column(NAME)
     returned: Mapped[bool] = mapped_column(Boolean, default=False)
     ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)

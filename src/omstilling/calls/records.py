@@ -95,8 +95,7 @@ class Ingestor:
 
     def __init__(self, conn: Connection, context: Context | None = None) -> None:
         self.context = context or load_context(conn)
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.clock = _Clock(self.context.tz, self.sqlite)
+        self.clock = _Clock(self.context.tz)
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._ph = mark
         self.calls: dict[str, list[Rec]] = {}
@@ -195,7 +194,6 @@ class Ingestor:
                     del unique[k]
             fresh = sorted(unique.values(), key=lambda e: e.at)
             if fresh:
-                param = self.clock.param
                 conn.exec_driver_sql(
                     self._insert_sql(
                         "call_events",
@@ -217,7 +215,7 @@ class Ingestor:
                             e.source,
                             e.call_id,
                             e.queue,
-                            param(e.at),
+                            e.at,
                             e.type,
                             e.agent,
                             e.caller,
@@ -410,7 +408,6 @@ class Ingestor:
     )
 
     def _write_records(self, conn: Connection, touched: list[Rec]) -> None:
-        p = self.clock.param
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         for r in touched:
@@ -419,21 +416,21 @@ class Ingestor:
                 r.outcome,
                 r.wait,
                 r.talk,
-                p(r.answered_at),
-                p(r.ended_at),
-                p(r.transferred_at),
+                r.answered_at,
+                r.ended_at,
+                r.transferred_at,
                 r.target,
                 r.returned,
                 r.rna,
                 r.has_enter,
             )
-            if r.id is None and r.entered_param is None:
-                r.entered_param = p(r.entered)
-                inserts.append((r.call_id, r.queue, r.entered_param, r.caller, *values, r.source))
+            if r.id is None and not r.stored:
+                r.stored = True
+                inserts.append((r.call_id, r.queue, r.entered, r.caller, *values, r.source))
             elif r.id is not None:
                 updates.append((r.caller, *values, r.id))
             else:
-                updates.append((r.caller, *values, r.call_id, r.queue, r.entered_param))
+                updates.append((r.caller, *values, r.call_id, r.queue, r.entered))
         if inserts:
             conn.exec_driver_sql(self._insert_sql("call_records", self._COLUMNS), inserts)
         if updates:

@@ -199,9 +199,7 @@ class Organisation:
         for u in units:
             self._children.setdefault(u.parent, []).append(u.id)
         self._sensitive: dict[str, bool] = {}
-        self._by_login: dict[str, str] = {
-            e.login.casefold(): e.id for e in employees if e.login
-        }
+        self._by_login: dict[str, str] = {e.login.casefold(): e.id for e in employees if e.login}
 
     # --- tree -----------------------------------------------------------------
 

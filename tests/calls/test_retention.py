@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, select
 
-from omstilling.calls.models import CallEvent, CallRecord
+from omstilling.calls import blocks
+from omstilling.calls.models import CallEvent, CallLogBlock, CallRecord
 from omstilling.calls.queue_log import import_files
 from omstilling.calls.retention import hash_caller, purge_caller_numbers
 from omstilling.reports.build import Period, build_report
@@ -16,10 +17,17 @@ DECEMBER = Period(date(2026, 12, 1), date(2026, 12, 31))
 
 
 def callers(engine: Engine) -> set[str | None]:
+    """Every caller number stored: records, rows of events, and the raw queue_log lines."""
     with engine.connect() as conn:
-        return set(conn.execute(select(CallRecord.caller)).scalars()) | set(
+        found = set(conn.execute(select(CallRecord.caller)).scalars()) | set(
             conn.execute(select(CallEvent.caller)).scalars()
         )
+        for body in conn.execute(select(CallLogBlock.body)).scalars():
+            for line in blocks.unpack(body):
+                parts = line.split("|")
+                if parts[4] == "ENTERQUEUE" and len(parts) > 6:
+                    found.add(parts[6] or None)
+    return found
 
 
 def test_caller_numbers_older_than_the_retention_become_hashes(org_engine: Engine) -> None:

@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from omstilling.calls import blocks
 from omstilling.calls.legs import _Clock
-from omstilling.calls.models import CallEvent, CallRecord
+from omstilling.calls.models import CallEvent, CallLogBlock, CallRecord
+from omstilling.calls.queue_log import import_lines
 from omstilling.store.db import alembic_config, ensure_schema, make_engine
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -72,7 +74,7 @@ def test_migration_0006_converts_stored_times_exactly(db_url: str) -> None:
             f" '2026-10-01 07:00:05.000000{zone}', '2026-12-31 23:59:59.999999{zone}', NULL,"
             " false, 0, true, 'queue_log')"
         )
-    ensure_schema(engine)
+    command.upgrade(alembic_config(engine), "0006")
     start = datetime(2026, 10, 1, 7, tzinfo=UTC)
     with engine.connect() as conn:
         events = conn.execute(select(CallEvent.key, CallEvent.at).order_by(CallEvent.key)).all()
@@ -90,4 +92,43 @@ def test_migration_0006_converts_stored_times_exactly(db_url: str) -> None:
         assert back == ["2026-10-01 07:00:00.250000", "2026-10-01 07:00:05.000000"]
     else:
         assert back == [e.at for e in events]
+    engine.dispose()
+
+
+def test_migration_0007_moves_stored_queue_log_rows_into_blocks(db_url: str) -> None:
+    """Lines stored as rows before 0007 are found again by a re-import of their file."""
+    lines = [
+        "1790000000|1790000000.1|borgerservice|NONE|ENTERQUEUE||+4520000001|1",
+        "1790000012|1790000000.1|borgerservice|PJSIP/1001|CONNECT|12|1790000000.2|3",
+        "1790000100|1790000000.1|borgerservice|PJSIP/1001|COMPLETECALLER|12|88|1",
+    ]
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0006")
+    with engine.begin() as conn:  # what 0006's importer stored for these lines
+        for i, (at, type_, agent, caller, data) in enumerate(
+            (
+                (1790000000.0, "ENTERQUEUE", None, "+4520000001", "||1"),
+                (1790000012.0, "CONNECT", "PJSIP/1001", None, "12|1790000000.2|3"),
+                (1790000100.0, "COMPLETECALLER", "PJSIP/1001", None, "12|88|1"),
+            )
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO call_events (key, source, call_id, queue, at, type, agent,"
+                    " caller, data) VALUES (:k, 'queue_log', '1790000000.1', 'borgerservice',"
+                    " :at, :t, :a, :c, :d)"
+                ),
+                {"k": f"q{i}", "at": at, "t": type_, "a": agent, "c": caller, "d": data},
+            )
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(CallEvent.id)).all() == []
+        stored = [
+            line
+            for body in conn.execute(select(CallLogBlock.body)).scalars()
+            for line in blocks.unpack(body)
+        ]
+    assert stored == lines
+    summary = import_lines(engine, [("again", lines)])
+    assert summary.events == 0 and summary.duplicates == 3
     engine.dispose()

@@ -45,6 +45,7 @@ __all__ = [
     "CallDirectStats",
     "CallEvent",
     "CallIngestState",
+    "CallLogBlock",
     "CallRecord",
     "CallStatsHourly",
     "CallTransferStats",
@@ -200,3 +201,22 @@ class CallIngestState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     hash_key: Mapped[str | None] = mapped_column(Text)
+
+
+class CallLogBlock(Base):
+    """queue_log lines as the PBX wrote them, in compressed blocks (the raw log).
+
+    One row per block of up to `blocks.MAX_LINES` lines spanning at most
+    `blocks.MAX_SPAN` seconds, lines in time order, zlib-compressed. A row per
+    line with a unique key cost more than everything else the importer does;
+    a block costs one row. Idempotency comes from comparing a chunk's lines
+    with the blocks that overlap it in time (`blocks.stored_identities`).
+    `hashed`: the callers' numbers in it are keyed hashes (retention)."""
+
+    __tablename__ = "call_log_blocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    first_at: Mapped[float] = mapped_column(Double, index=True)
+    last_at: Mapped[float] = mapped_column(Double)
+    lines: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    hashed: Mapped[bool] = mapped_column(Boolean, default=False)

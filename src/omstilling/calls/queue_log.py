@@ -10,13 +10,13 @@ read is reported with its number and skipped; the rest of the file imports.
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from omstilling.calls.blocks import identity_of
 from omstilling.calls.records import (
     K_ABANDON,
     K_COMPLETE,
@@ -98,60 +98,59 @@ def fields_of(
     return kind, _opt_int(data, 2, "holdtime"), _opt_int(data, 3, "calltime"), target, None
 
 
+_new = tuple.__new__  # builds an Ev without the Python-level __new__ of a NamedTuple
+
+
 def parse_line(line: str) -> Ev | None:
-    """One line -> an event, or None for an event we ignore. Raises Malformed."""
-    parts = line.rstrip("\r\n").split("|")
+    """One line -> an event, or None for an event we ignore. Raises Malformed.
+
+    The event's `data` is the line itself (what the raw log keeps) and its
+    `key` the line's identity (the line without the caller's number)."""
+    text = line.rstrip("\r\n")
+    parts = text.split("|")
     if len(parts) < 5:
         raise Malformed(f"{len(parts)} fields; a queue_log line has at least 5")
-    stamp, call_id, queue, agent, event = parts[0], parts[1], parts[2], parts[3], parts[4]
+    stamp = parts[0]
+    event = parts[4]
     if event not in KINDS:
         if not event or not event.replace("_", "").isalnum():
             raise Malformed(f"no event name: {event[:30]!r}")
-        _int(stamp, "time")
+        _time(stamp)
         return None
-    at = _int(stamp, "time") if stamp.isdigit() else float(_float(stamp))
+    at = float(stamp) if stamp.isdigit() else _time(stamp)
+    call_id, queue, agent = parts[1], parts[2], parts[3]
     if not call_id or call_id == "NONE" or not queue or queue == "NONE":
         raise Malformed(f"{event} without a call id or queue")
-    data = parts[5:]
-    kind, n1, n2, target, caller = fields_of(event, data)
-    if caller is not None:
-        # The caller's number is personal data: kept in its own column (retention
-        # hashes it there) and left out of the stored data and of the key.
-        data = [data[0], "", *data[2:]]
-    rest = "|".join(data)
-    digest = hashlib.blake2b(
-        f"{stamp}|{call_id}|{queue}|{agent}|{event}|{rest}".encode(), digest_size=8
-    ).hexdigest()
-    return Ev(
-        f"q{int(at):010d}{digest}",
-        "queue_log",
-        call_id,
-        queue,
-        float(at),
-        event,
-        agent if agent and agent != "NONE" else None,
-        caller,
-        rest,
-        kind,
-        n1,
-        n2,
-        target,
+    kind, n1, n2, target, caller = fields_of(event, parts[5:])
+    return _new(
+        Ev,
+        (
+            identity_of(parts, text),
+            "queue_log",
+            call_id,
+            queue,
+            at,
+            event,
+            agent if agent and agent != "NONE" else None,
+            caller,
+            text,
+            kind,
+            n1,
+            n2,
+            target,
+        ),
     )
 
 
-def _float(text: str) -> float:
+def _time(stamp: str) -> float:
+    """An epoch with an optional fraction (some PBXes log milliseconds)."""
     try:
-        return float(text)
+        at = float(stamp)
     except ValueError:
-        raise Malformed(f"time is not a number: {text[:30]!r}") from None
-
-
-def reparse(
-    type_: str, data: str, caller: str | None
-) -> tuple[int, int | None, int | None, str | None]:
-    """For `calls rebuild`: the fields of a stored queue_log event."""
-    kind, n1, n2, target, _ = fields_of(type_, data.split("|") if data else [])
-    return kind, n1, n2, target
+        raise Malformed(f"time is not a number: {stamp[:30]!r}") from None
+    if not 0 < at < 32_503_680_000:  # NaN, infinities, negatives and year 3000+
+        raise Malformed(f"time is not a number: {stamp[:30]!r}")
+    return at
 
 
 @dataclass

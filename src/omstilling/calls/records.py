@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from omstilling.calls import aggregates
+from omstilling.calls import aggregates, blocks
 from omstilling.calls.legs import (
     ABANDONED,
     ANSWERED,
@@ -77,6 +77,10 @@ from omstilling.domain.kpi import (
     SHORT_ABANDON_SECONDS,
     wait_bucket,
 )
+
+
+def _at(e: Ev) -> float:
+    return e.at
 
 
 @dataclass
@@ -187,66 +191,50 @@ class Ingestor:
         if not unique:
             return result
         if store_raw:
-            existing = self._existing_keys(conn, list(unique))
-            if existing:
-                result.duplicates += len(existing)
-                for k in existing:
-                    del unique[k]
-            fresh = sorted(unique.values(), key=lambda e: e.at)
-            if fresh:
-                conn.exec_driver_sql(
-                    self._insert_sql(
-                        "call_events",
-                        (
-                            "key",
-                            "source",
-                            "call_id",
-                            "queue",
-                            "at",
-                            "type",
-                            "agent",
-                            "caller",
-                            "data",
-                        ),
-                    ),
-                    [
-                        (
-                            e.key,
-                            e.source,
-                            e.call_id,
-                            e.queue,
-                            e.at,
-                            e.type,
-                            e.agent,
-                            e.caller,
-                            e.data,
-                        )
-                        for e in fresh
-                    ],
-                )
+            self._drop_stored(conn, unique, result)
+            fresh = sorted(unique.values(), key=_at)
+            self._store_raw(conn, fresh)
         else:
-            fresh = sorted(unique.values(), key=lambda e: e.at)
+            fresh = sorted(unique.values(), key=_at)
         result.new_events = fresh
         if fresh:
             self._fold_chunk(conn, fresh, result)
         return result
 
-    def _existing_keys(self, conn: Connection, keys: list[str]) -> set[str]:
-        found: set[str] = set()
-        if all(k[0] == "q" for k in keys):
-            # queue_log keys start with the epoch: one range scan finds a re-import.
-            lo, hi = min(keys), max(keys)
-            rows = conn.execute(
-                select(CallEvent.key).where(CallEvent.key >= lo, CallEvent.key <= hi)
-            )
-            wanted = set(keys)
-            return {k for (k,) in rows if k in wanted}
+    def _drop_stored(self, conn: Connection, unique: dict[str, Ev], result: ChunkResult) -> None:
+        """Leave out the events that are stored already (idempotency)."""
+        logged = [e for e in unique.values() if e.source == "queue_log"]
+        existing: set[str] = set()
+        if logged:
+            lo = min(e.at for e in logged)
+            hi = max(e.at for e in logged)
+            stored = blocks.stored_identities(conn, lo, hi)
+            if stored:
+                existing.update(e.key for e in logged if e.key in stored)
+        keys = [k for k, e in unique.items() if e.source != "queue_log"]
         for i in range(0, len(keys), LOOKUP_BATCH):
             batch = keys[i : i + LOOKUP_BATCH]
-            found.update(
+            existing.update(
                 conn.execute(select(CallEvent.key).where(CallEvent.key.in_(batch))).scalars()
             )
-        return found
+        result.duplicates += len(existing)
+        for k in existing:
+            del unique[k]
+
+    def _store_raw(self, conn: Connection, fresh: list[Ev]) -> None:
+        """queue_log lines into blocks, other events (live, CDR) a row each."""
+        rows = [e for e in fresh if e.source != "queue_log"]
+        if len(rows) < len(fresh):
+            blocks.write(conn, [e for e in fresh if e.source == "queue_log"])
+        if rows:
+            columns = ("key", "source", "call_id", "queue", "at", "type", "agent", "caller", "data")
+            conn.exec_driver_sql(
+                self._insert_sql("call_events", columns),
+                [
+                    (e.key, e.source, e.call_id, e.queue, e.at, e.type, e.agent, e.caller, e.data)
+                    for e in rows
+                ],
+            )
 
     def _fold_chunk(self, conn: Connection, events: list[Ev], result: ChunkResult) -> None:
         lo, hi = events[0].at, events[-1].at

@@ -1,7 +1,8 @@
 """Caller numbers are personal data: after the retention they become keyed hashes.
 
 A number older than the retention (default 90 days) is replaced, in the call
-records and in the raw events, by `h:` and an HMAC-SHA256 of the number. The
+records and in the raw events (rows of live events, and the queue_log blocks
+once the whole block is older), by `h:` and an HMAC-SHA256 of the number. The
 same number always gives the same hash, so "calls from the same number" still
 count (returns to the switchboard, repeat callers), but the number cannot be
 read back. The key comes from the settings (OMSTILLING_CALLER_HASH_KEY) and
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, select, update
 
+from omstilling.calls import blocks
 from omstilling.calls.models import CallEvent, CallIngestState, CallRecord
 from omstilling.calls.records import ensure_state
 
@@ -80,4 +82,16 @@ def purge_caller_numbers(
                     [{"k_id": i, "k_caller": hash_caller(secret, str(c))} for i, c in rows],
                 )
                 changed += len(rows)
+    while True:
+        with engine.begin() as conn:
+            rewritten, numbers = blocks.hash_callers(
+                conn,
+                cutoff.timestamp(),
+                lambda number: hash_caller(secret, number),
+                HASH_PREFIX,
+                limit=50,
+            )
+        changed += numbers
+        if not rewritten:
+            break
     return changed

@@ -40,18 +40,12 @@ def merge_hourly(conn: Connection, deltas: dict[tuple[str, date, int], list[int]
         (row.queue, row.day, row.hour): row
         for row in conn.execute(select(t).where(t.day.in_(days)))
     }
-    new, changed = [], []
+    new: list[tuple[Any, ...]] = []
+    changed = []
     for key, d in deltas.items():
         row = existing.get(key)
         if row is None:
-            new.append(
-                {
-                    "queue": key[0],
-                    "day": key[1],
-                    "hour": key[2],
-                    **dict(zip(HOURLY, d, strict=True)),
-                }
-            )
+            new.append((key[0], _day(conn, key[1]), key[2], *d))
             continue
         if not any(d[:9]) and d[9] <= row.max_wait:
             continue
@@ -59,7 +53,15 @@ def merge_hourly(conn: Connection, deltas: dict[tuple[str, date, int], list[int]
         values["max_wait"] = max(row.max_wait, d[9])
         changed.append({"k_queue": key[0], "k_day": key[1], "k_hour": key[2], **values})
     if new:
-        conn.execute(insert(t), new)
+        # Many new rows per chunk when calls are sparse: the driver's executemany
+        # with tuples, not Core with a dict a row.
+        columns = ("queue", "day", "hour", *HOURLY)
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {t.__tablename__} ({', '.join(columns)})"
+            f" VALUES ({', '.join([mark] * len(columns))})",
+            new,
+        )
     if changed:
         conn.execute(
             update(t)
@@ -71,6 +73,11 @@ def merge_hourly(conn: Connection, deltas: dict[tuple[str, date, int], list[int]
             .values({c: bindparam(c) for c in HOURLY}),
             changed,
         )
+
+
+def _day(conn: Connection, day: date) -> Any:
+    """A date as the driver takes it (SQLAlchemy keeps SQLite's dates as ISO text)."""
+    return day.isoformat() if conn.dialect.name == "sqlite" else day
 
 
 def merge_hist(conn: Connection, deltas: dict[tuple[str, date], dict[int, int]]) -> None:

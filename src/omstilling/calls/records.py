@@ -333,6 +333,8 @@ class Ingestor:
                         CallRecord.caller.in_(vs)
                         & CallRecord.transfer_target.is_not(None)
                         & (CallRecord.transferred_at >= self.clock_dt(lo))
+                        # a transfer comes within a call's life: the entered_at index finds it
+                        & (CallRecord.entered_at >= self.clock_dt(lo - SESSION_HORIZON))
                     ),
                     callers,
                 ):
@@ -465,12 +467,16 @@ class Ingestor:
             acc = hourly.get(hkey)
             if acc is None:
                 acc = hourly[hkey] = [0] * 10
-            for i, v in enumerate(vec):
-                acc[i] += sign * v
-            if sign > 0 and wait > acc[9]:
-                acc[9] = wait
+            if sign > 0:
+                acc[:9] = map(int.__add__, acc[:9], vec)
+                if wait > acc[9]:
+                    acc[9] = wait
+            else:
+                acc[:9] = map(int.__sub__, acc[:9], vec)
             if bucket is not None:
-                h = hist.setdefault(qday, {})
+                h = hist.get(qday)
+                if h is None:
+                    h = hist[qday] = {}
                 h[bucket] = h.get(bucket, 0) + sign
             if transfer is not None:
                 day, target, returned = transfer
@@ -479,10 +485,11 @@ class Ingestor:
                 t[1] += sign * returned
                 t[2] += sign * returned
 
+        contrib = self._contrib
         for r in touched:
             if r.old is not None:
                 add(r.old, -1)
-            add(self._contrib(r), 1)
+            add(contrib(r), 1)
         directs: dict[tuple[date, str], list[int]] = {}
         for e in direct:
             day, _ = self.clock.local(e.at)

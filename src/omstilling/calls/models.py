@@ -2,10 +2,12 @@
 
 Three layers, each derived from the one before:
 
-* `call_events` is the raw log: every queue_log line, CDR row and live event we
-  accepted, exactly once (the unique `key`). It is only ever appended to (and,
-  for personal data, its caller numbers hashed), so `omstilling calls rebuild`
-  can recompute everything below it when a definition changes.
+* The raw log: every queue_log line, CDR row and live event we accepted,
+  exactly once. queue_log lines are kept as the PBX wrote them in compressed
+  blocks (`call_log_blocks`); live and CDR events a row each in `call_events`
+  (unique `key`). Both are only ever appended to (and, for personal data, their
+  caller numbers hashed), so `omstilling calls rebuild` can recompute
+  everything below them when a definition changes.
 * `call_records` holds one row per call and queue (a "leg"): when it entered,
   how it ended, how long the caller waited and talked, where it was transferred.
 * The aggregates (`call_stats_hourly`, `call_wait_histograms`,
@@ -82,12 +84,11 @@ class EpochTime(TypeDecorator[datetime]):
 
 
 class CallEvent(Base):
-    """One raw event as the PBX reported it (append-only).
+    """One raw live or CDR event as the PBX reported it (append-only).
 
-    `key` makes ingestion idempotent: for queue_log it is the epoch and a digest
-    of the line (the caller number left out of the digest, so it never lingers
-    in a hash after retention); for live events the PBX's event id; for CDR the
-    uniqueid. `caller` is kept apart from `data` so that retention can hash it."""
+    `key` makes ingestion idempotent: for live events the PBX's event id, for
+    CDR the uniqueid. `caller` is kept apart from `data` so that retention can
+    hash it. (queue_log lines are in `CallLogBlock`.)"""
 
     __tablename__ = "call_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

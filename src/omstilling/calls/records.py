@@ -4,8 +4,9 @@ queue_log lines, CDR rows and live events are all normalised to `Ev` tuples and
 handed to `Ingestor.ingest`, which in one transaction
 
 1. takes the ingestion lock (an UPDATE of the single `call_ingest_state` row),
-2. drops events whose key is already stored (idempotency) and appends the rest
-   to `call_events`,
+2. drops events that are already stored (idempotency) and appends the rest
+   to the raw log (queue_log lines in compressed blocks, see `blocks`; live
+   and CDR events a row each in `call_events`),
 3. folds them into call records (one per call and queue),
 4. detects calls that came back to the switchboard (R1.3), and
 5. adds the difference each touched record makes to the aggregates.
@@ -23,10 +24,11 @@ order across separate imports are rare; `omstilling calls rebuild` replays the
 raw log in time order and fixes anything that came out differently.
 
 Speed matters here (the benchmark asks for 150,000 queue_log lines a second on
-SQLite), hence tuples instead of objects for events, raw DBAPI `executemany`
-for the bulk inserts, and an in-memory map of recent calls per import session
-that spares a database lookup for every call when the database holds nothing
-around the period being imported.
+SQLite), hence tuples instead of objects for events, times as float epochs
+(no text to format), raw DBAPI `executemany` for the bulk inserts, queue_log
+kept in blocks rather than a row a line, and an in-memory map of recent calls
+per import session that spares a database lookup for every call when the
+database holds nothing around the period being imported.
 """
 
 from __future__ import annotations

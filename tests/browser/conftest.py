@@ -122,5 +122,8 @@ def login(page: object, base: str, username: str) -> None:
     page.goto(base + "/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
+    # Wait for the navigation the form starts, not only for the login page to be idle:
+    # on a slow machine the next step could otherwise run while the page is replaced.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")

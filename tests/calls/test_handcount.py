@@ -210,9 +210,19 @@ def test_importing_the_same_file_twice_stores_nothing_new(org_engine: Engine) ->
     assert build_report(org_engine, DECEMBER) == before
 
 
-def test_small_chunks_give_the_same_figures(org_engine: Engine) -> None:
-    """Calls split across chunks (and transactions) fold into the same records."""
-    import_files(org_engine, [HANDCOUNT], chunk_size=3)
+@pytest.mark.parametrize("worker", [False, True], ids=["inline", "worker"])
+def test_small_chunks_give_the_same_figures(org_engine: Engine, worker: bool) -> None:
+    """Calls split across chunks (and transactions) fold into the same records, and
+    the summary is the same whether the lines are parsed inline or in the worker."""
+    summary = import_files(org_engine, [HANDCOUNT], chunk_size=3, worker=worker)
+    assert (summary.lines, summary.ignored, summary.duplicates, summary.calls_added) == (
+        52,
+        5,
+        1,
+        17,
+    )
+    assert [n for _, n, _ in summary.malformed] == [24, 28, 29]
+    assert summary.unmapped_queues == ["test"]
     assert_report(build_report(org_engine, DECEMBER), expected_report())
 
 

@@ -28,7 +28,7 @@ MAX_SPAN = 6 * 3600  # seconds from a block's first line to its last
 MAX_LINES = 20_000
 LEVEL = 1  # zlib: the fastest level already shrinks a log about five times
 
-_CALLER = 6  # ENTERQUEUE's callerid: epoch|callid|queue|agent|EVENT|url|callerid|...
+CALLER_FIELD = _CALLER = 6  # ENTERQUEUE's callerid: epoch|callid|queue|agent|EVENT|url|callerid|...
 
 
 def identity_of(parts: list[str], line: str) -> str:

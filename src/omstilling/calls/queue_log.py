@@ -10,13 +10,20 @@ read is reported with its number and skipped; the rest of the file imports.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+import multiprocessing
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice, repeat
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from omstilling.calls.blocks import identity_of
+from omstilling.calls.blocks import CALLER_FIELD as _CALLER
 from omstilling.calls.records import (
     K_ABANDON,
     K_COMPLETE,
@@ -71,31 +78,72 @@ def _opt_int(data: list[str], i: int, what: str) -> int | None:
     return _int(data[i], what)
 
 
-def fields_of(
-    event: str, data: list[str]
-) -> tuple[int, int | None, int | None, str | None, str | None]:
-    """(kind, n1, n2, target, caller) of an event's data; raises Malformed."""
-    kind = KINDS[event]
-    if kind == K_ENTER:
-        caller = data[1].strip() if len(data) > 1 and data[1].strip() else None
-        return kind, None, None, None, caller
-    if kind == K_CONNECT:
-        if not data or data[0] == "":
-            raise Malformed("CONNECT without holdtime")
-        return kind, _int(data[0], "holdtime"), _opt_int(data, 2, "ringtime"), None, None
-    if kind == K_COMPLETE:
-        if len(data) < 2:
-            raise Malformed(f"{event} needs holdtime and calltime")
-        return kind, _int(data[0], "holdtime"), _int(data[1], "calltime"), None, None
-    if kind in (K_ABANDON, K_TIMEOUT):
+def _enter(event: str, data: list[str]) -> _Fields:
+    caller = data[1].strip() if len(data) > 1 else ""
+    return K_ENTER, None, None, None, caller or None
+
+
+def _connect(event: str, data: list[str]) -> _Fields:
+    if not data or data[0] == "":
+        raise Malformed("CONNECT without holdtime")
+    hold = int(data[0]) if data[0].isdigit() else _int(data[0], "holdtime")
+    return K_CONNECT, hold, _opt_int(data, 2, "ringtime"), None, None
+
+
+def _complete(event: str, data: list[str]) -> _Fields:
+    if len(data) < 2:
+        raise Malformed(f"{event} needs holdtime and calltime")
+    hold, talk = data[0], data[1]
+    return (
+        K_COMPLETE,
+        int(hold) if hold.isdigit() else _int(hold, "holdtime"),
+        int(talk) if talk.isdigit() else _int(talk, "calltime"),
+        None,
+        None,
+    )
+
+
+def _unanswered(kind: int) -> Callable[[str, list[str]], _Fields]:
+    def read(event: str, data: list[str]) -> _Fields:
         return kind, _opt_int(data, _WAIT_INDEX[event], "waittime"), None, None, None
-    if kind == K_RNA:
-        return kind, None, _opt_int(data, 0, "ringtime"), None, None
-    # transfers: target, context-or-id, holdtime, calltime, origposition
+
+    return read
+
+
+def _ring_no_answer(event: str, data: list[str]) -> _Fields:
+    return K_RNA, None, _opt_int(data, 0, "ringtime"), None, None
+
+
+def _transfer(event: str, data: list[str]) -> _Fields:
+    # target, context-or-id, holdtime, calltime, origposition
     if not data or not data[0]:
         raise Malformed(f"{event} without a target")
     target = data[1] if data[0] in _BRIDGE_METHODS and len(data) > 1 else data[0]
-    return kind, _opt_int(data, 2, "holdtime"), _opt_int(data, 3, "calltime"), target, None
+    return K_TRANSFER, _opt_int(data, 2, "holdtime"), _opt_int(data, 3, "calltime"), target, None
+
+
+# (kind, n1, n2, target, caller) of an event's data
+_Fields = tuple[int, int | None, int | None, str | None, str | None]
+_READERS: dict[str, Callable[[str, list[str]], _Fields]] = {
+    "ENTERQUEUE": _enter,
+    "CONNECT": _connect,
+    "COMPLETECALLER": _complete,
+    "COMPLETEAGENT": _complete,
+    "ABANDON": _unanswered(K_ABANDON),
+    "EXITWITHTIMEOUT": _unanswered(K_TIMEOUT),
+    "EXITEMPTY": _unanswered(K_TIMEOUT),
+    "EXITWITHKEY": _unanswered(K_TIMEOUT),
+    "RINGNOANSWER": _ring_no_answer,
+    "BLINDTRANSFER": _transfer,
+    "ATTENDEDTRANSFER": _transfer,
+    "TRANSFER": _transfer,
+}
+assert _READERS.keys() == KINDS.keys()
+
+
+def fields_of(event: str, data: list[str]) -> _Fields:
+    """(kind, n1, n2, target, caller) of an event's data; raises Malformed."""
+    return _READERS[event](event, data)
 
 
 _new = tuple.__new__  # builds an Ev without the Python-level __new__ of a NamedTuple
@@ -105,27 +153,33 @@ def parse_line(line: str) -> Ev | None:
     """One line -> an event, or None for an event we ignore. Raises Malformed.
 
     The event's `data` is the line itself (what the raw log keeps) and its
-    `key` the line's identity (the line without the caller's number)."""
+    `key` the line's identity (the line without the caller's number, see
+    `blocks.identity_of`)."""
     text = line.rstrip("\r\n")
     parts = text.split("|")
     if len(parts) < 5:
         raise Malformed(f"{len(parts)} fields; a queue_log line has at least 5")
-    stamp = parts[0]
-    event = parts[4]
-    if event not in KINDS:
+    stamp, call_id, queue, agent, event = parts[:5]
+    reader = _READERS.get(event)
+    if reader is None:
         if not event or not event.replace("_", "").isalnum():
             raise Malformed(f"no event name: {event[:30]!r}")
         _time(stamp)
         return None
     at = float(stamp) if stamp.isdigit() else _time(stamp)
-    call_id, queue, agent = parts[1], parts[2], parts[3]
     if not call_id or call_id == "NONE" or not queue or queue == "NONE":
         raise Malformed(f"{event} without a call id or queue")
-    kind, n1, n2, target, caller = fields_of(event, parts[5:])
+    kind, n1, n2, target, caller = reader(event, parts[5:])
+    key = text
+    if kind == K_ENTER and len(parts) > _CALLER and parts[_CALLER]:
+        number = parts[_CALLER]
+        parts[_CALLER] = ""
+        key = "|".join(parts)
+        parts[_CALLER] = number
     return _new(
         Ev,
         (
-            identity_of(parts, text),
+            key,
             "queue_log",
             call_id,
             queue,
@@ -169,31 +223,109 @@ class ImportSummary:
     MAX_LISTED = 1000  # line numbers kept for the report; the count is always exact
 
 
-def _chunks(
-    lines: Iterable[str], name: str, summary: ImportSummary, size: int
-) -> Iterator[tuple[list[Ev], int]]:
-    chunk: list[Ev] = []
-    nbytes = 0
-    for number, line in enumerate(lines, 1):
-        summary.lines += 1
-        nbytes += len(line)
-        if not line.strip():
-            continue
+# --- parsing, inline or in a worker process ------------------------------------------------
+
+# (events, ignored lines, malformed count, malformed lines listed) of one batch of lines
+Parsed = tuple[list[Ev], int, int, list[tuple[str, int, str]]]
+
+
+def parse_batch(name: str, first: int, lines: Sequence[str]) -> Parsed:
+    """Parse consecutive lines of one source; `first` is the number of the first line."""
+    events: list[Ev] = []
+    append = events.append
+    ignored = 0
+    malformed: list[tuple[str, int, str]] = []
+    count = 0
+    for number, line in enumerate(lines, first):
         try:
             ev = parse_line(line)
         except (Malformed, IndexError) as exc:
-            summary.malformed_count += 1
-            if len(summary.malformed) < summary.MAX_LISTED:
-                summary.malformed.append((name, number, str(exc)))
+            if not line.strip():
+                continue  # a blank line is no error
+            count += 1
+            if len(malformed) < ImportSummary.MAX_LISTED:
+                malformed.append((name, number, str(exc)))
             continue
         if ev is None:
-            summary.ignored += 1
-            continue
-        chunk.append(ev)
-        if len(chunk) >= size:
-            yield chunk, nbytes
-            chunk, nbytes = [], 0
-    yield chunk, nbytes
+            ignored += 1
+        else:
+            append(ev)
+    return events, ignored, count, malformed
+
+
+def _parse_for_transfer(name: str, first: int, lines: list[str]) -> Parsed:
+    """parse_batch in the worker: plain tuples (an Ev would unpickle through its
+    Python-level __new__) with the repeated strings interned, so that the pickle
+    holds each call id, queue, agent and event name once per batch."""
+    events, ignored, count, malformed = parse_batch(name, first, lines)
+    i = sys.intern
+    plain = [
+        (e[0], e[1], i(e[2]), e[3] and i(e[3]), e[4], i(e[5]), e[6] and i(e[6]), *e[7:])
+        for e in events
+    ]
+    return plain, ignored, count, malformed  # type: ignore[return-value]
+
+
+def _warm_up() -> None:
+    """Runs first in the worker, so that its imports overlap the first inline batch."""
+
+
+# Batches parsed ahead of the one being stored; each is at most `chunk_size` lines.
+LOOKAHEAD = 2
+
+
+class _Parser:
+    """Parses batches in one worker process (the second core) while the caller stores.
+
+    Only used when there is more than one batch; the first batch is parsed inline
+    while the worker starts. The worker is forked when this process runs no other
+    thread (instant, and nothing to import again); otherwise it is spawned, so that
+    a lock held by another thread (a progress bar's, say) cannot be inherited
+    held. A spawned worker imports the caller's main module again, as
+    multiprocessing always does: a script that imports calls must keep its work
+    under `if __name__ == "__main__":`."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        single = threading.active_count() == 1
+        method = "fork" if single and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method))
+        self._pool.submit(_warm_up)
+
+    def submit(self, name: str, first: int, lines: list[str]) -> Future[Parsed]:
+        assert self._pool is not None
+        return self._pool.submit(_parse_for_transfer, name, first, lines)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+# (source name, number of its first line, lines, bytes)
+_Batch = tuple[str, int, list[str], int]
+
+
+def _batches(
+    sources: Iterable[tuple[str, Iterable[str]]], summary: ImportSummary, size: int
+) -> Iterator[_Batch]:
+    for name, lines in sources:
+        summary.files += 1
+        first = 1
+        if isinstance(lines, list):
+            parts: Iterator[list[str]] = (lines[i : i + size] for i in range(0, len(lines), size))
+        else:
+            parts = _slices(iter(lines), size)
+        for batch in parts:
+            yield name, first, batch, sum(map(len, batch))
+            first += len(batch)
+
+
+def _slices(it: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def import_lines(
@@ -202,16 +334,22 @@ def import_lines(
     *,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = 50_000,
+    worker: bool | None = None,
 ) -> ImportSummary:
-    """Import queue_log lines from (name, lines) sources: one transaction per chunk."""
+    """Import queue_log lines from (name, lines) sources: one transaction per chunk
+    of at most `chunk_size` lines.
+
+    `worker`: parse in a worker process (None: when there is more than one chunk)."""
     summary = ImportSummary()
     # Millions of short-lived tuples: the cyclic collector would walk them again and
     # again for nothing (none of them form cycles). Measured: 27 s -> 15 s for 0.84M lines.
     collecting = gc.isenabled()
     gc.disable()
+    parser = _Parser()
     try:
-        return _import(engine, sources, summary, progress, chunk_size)
+        return _import(engine, sources, summary, progress, chunk_size, worker, parser)
     finally:
+        parser.close()
         if collecting:
             gc.enable()
 
@@ -222,23 +360,66 @@ def _import(
     summary: ImportSummary,
     progress: Callable[[int], None] | None,
     chunk_size: int,
+    worker: bool | None,
+    parser: _Parser,
 ) -> ImportSummary:
     with engine.begin() as conn:
         ensure_state(conn)
         ingestor = Ingestor(conn)
         mapped = set(conn.execute(select(UnitQueue.queue)).scalars())
-    for name, lines in sources:
-        summary.files += 1
-        for chunk, nbytes in _chunks(lines, name, summary, chunk_size):
-            if chunk:
-                with engine.begin() as conn:
-                    result = ingestor.ingest(conn, chunk)
-                summary.events += len(result.new_events)
-                summary.duplicates += result.duplicates
-                summary.calls_added += result.calls_added
-                summary.queues.update(e.queue for e in result.new_events if e.queue)
-            if progress is not None:
-                progress(nbytes)
+
+    def store(parsed: Parsed, nbytes: int, nlines: int) -> None:
+        events, ignored, count, malformed = parsed
+        summary.lines += nlines
+        summary.ignored += ignored
+        summary.malformed_count += count
+        summary.malformed.extend(malformed[: summary.MAX_LISTED - len(summary.malformed)])
+        if events:
+            if type(events[0]) is not Ev:
+                events = list(map(_new, repeat(Ev), events))
+            with engine.begin() as conn:
+                result = ingestor.ingest(conn, events)
+            summary.events += len(result.new_events)
+            summary.duplicates += result.duplicates
+            summary.calls_added += result.calls_added
+            summary.queues.update(e.queue for e in result.new_events if e.queue)
+        if progress is not None:
+            progress(nbytes)
+
+    batches = _batches(sources, summary, chunk_size)
+    first = next(batches, None)
+    if first is None:
+        return _finish(summary, mapped)
+    second = next(batches, None) if worker is not False else None
+    if second is None and not worker:
+        # Inline: one batch, or the worker switched off.
+        for name, number, lines, nbytes in itertools.chain([first], batches):
+            store(parse_batch(name, number, lines), nbytes, len(lines))
+        return _finish(summary, mapped)
+    parser.start()
+    pending: deque[tuple[Future[Parsed], int, int]] = deque()
+
+    def submit(batch: _Batch) -> None:
+        name, number, lines, nbytes = batch
+        pending.append((parser.submit(name, number, lines), nbytes, len(lines)))
+
+    if second is not None:
+        submit(second)
+    for batch in itertools.islice(batches, LOOKAHEAD - 1):
+        submit(batch)
+    name, number, lines, nbytes = first
+    store(parse_batch(name, number, lines), nbytes, len(lines))
+    while pending:
+        future, nbytes, nlines = pending.popleft()
+        parsed = future.result()
+        nxt = next(batches, None)
+        if nxt is not None:
+            submit(nxt)
+        store(parsed, nbytes, nlines)
+    return _finish(summary, mapped)
+
+
+def _finish(summary: ImportSummary, mapped: set[str]) -> ImportSummary:
     summary.unmapped_queues = sorted(summary.queues - mapped)
     return summary
 
@@ -249,10 +430,11 @@ def import_files(
     *,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = 50_000,
+    worker: bool | None = None,
 ) -> ImportSummary:
     def sources() -> Iterator[tuple[str, Iterable[str]]]:
         for path in paths:
             with path.open(encoding="utf-8", errors="replace", newline="") as fh:
                 yield str(path), fh
 
-    return import_lines(engine, sources(), progress=progress, chunk_size=chunk_size)
+    return import_lines(engine, sources(), progress=progress, chunk_size=chunk_size, worker=worker)

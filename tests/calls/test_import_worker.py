@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from omstilling.calls import blocks
 from omstilling.calls.models import CallRecord
 from omstilling.calls.queue_log import import_files, import_lines
 from omstilling.reports.build import build_report
@@ -85,12 +86,18 @@ def test_worker_and_inline_store_the_same(tmp_path: Any) -> None:
         else:
             lines.append(f"{t + 4}|{cid}|q{i % 5}|NONE|ABANDON|1|1|4")
     states = []
-    for worker in (False, True):
+    # Inline in chunks of 1,000 lines (blocks compressed as they are written); in the
+    # worker in chunks of 6,000 (blocks compressed on a thread while the chunk folds).
+    for worker, chunk in ((False, 1000), (True, 6000)):
         engine = make_engine(f"sqlite:///{tmp_path / f'w{worker}.db'}")
         ensure_schema(engine)
-        summary = import_lines(engine, [("x", lines)], chunk_size=1000, worker=worker)
+        summary = import_lines(engine, [("x", lines)], chunk_size=chunk, worker=worker)
         assert summary.calls_added == 3000 and summary.lines == len(lines)
-        states.append(_state(engine))
+        state = _state(engine)
+        with engine.connect() as conn:
+            state["lines"] = [(line,) for line in sorted(blocks.lines_between(conn, 0, 2e9))]
+        states.append(state)
         engine.dispose()
     assert states[0] == states[1]
     assert len(states[0]["call_records"]) == 3000
+    assert [line for (line,) in states[0]["lines"]] == sorted(lines)

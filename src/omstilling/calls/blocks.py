@@ -16,6 +16,7 @@ reads back only the blocks of its own period.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 
@@ -51,9 +52,47 @@ def unpack(body: bytes) -> list[str]:
     return text.split("\n") if text else []
 
 
-def write(conn: Connection, events: Sequence[Ev]) -> None:
-    """Store queue_log events (sorted by time; `Ev.data` is the line) as blocks."""
+# Blocks of at least this many lines are compressed on a thread of their own: zlib
+# lets go of the GIL while it compresses, so the caller folds the chunk meanwhile.
+BACKGROUND_LINES = 5_000
+
+
+class PendingBlocks:
+    """Blocks being compressed; `finish` inserts them (inside the caller's transaction)."""
+
+    def __init__(self, rows: list[dict[str, object]], texts: list[bytes], lines: int) -> None:
+        self._rows = rows
+        self._texts = texts
+        self._bodies: list[bytes] = []
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if lines >= BACKGROUND_LINES:
+            self._thread = threading.Thread(target=self._compress, name="blocks", daemon=True)
+            self._thread.start()
+        else:
+            self._compress()
+
+    def _compress(self) -> None:
+        try:
+            self._bodies = [zlib.compress(text, LEVEL) for text in self._texts]
+        except BaseException as exc:  # re-raised by finish, in the caller's thread
+            self._error = exc
+
+    def finish(self, conn: Connection) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._rows:
+            for row, body in zip(self._rows, self._bodies, strict=True):
+                row["body"] = body
+            conn.execute(insert(CallLogBlock), self._rows)
+
+
+def start_write(events: Sequence[Ev]) -> PendingBlocks:
+    """Begin storing queue_log events (sorted by time; `Ev.data` is the line) as blocks."""
     rows: list[dict[str, object]] = []
+    texts: list[bytes] = []
     start = 0
     n = len(events)
     while start < n:
@@ -63,17 +102,16 @@ def write(conn: Connection, events: Sequence[Ev]) -> None:
             end += 1
         part = events[start:end]
         rows.append(
-            {
-                "first_at": first,
-                "last_at": part[-1].at,
-                "lines": len(part),
-                "body": pack([e.data for e in part]),
-                "hashed": False,
-            }
+            {"first_at": first, "last_at": part[-1].at, "lines": len(part), "hashed": False}
         )
+        texts.append("\n".join([e.data for e in part]).encode())
         start = end
-    if rows:
-        conn.execute(insert(CallLogBlock), rows)
+    return PendingBlocks(rows, texts, n)
+
+
+def write(conn: Connection, events: Sequence[Ev]) -> None:
+    """Store queue_log events (sorted by time; `Ev.data` is the line) as blocks."""
+    start_write(events).finish(conn)
 
 
 def overlapping(conn: Connection, lo: float, hi: float) -> Iterator[tuple[int, bytes, bool]]:

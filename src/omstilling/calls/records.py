@@ -110,17 +110,36 @@ class Ingestor:
         self.calls: dict[str, list[Rec]] = {}
         self.by_caller: dict[str, list[Rec]] = {}
         self._order: deque[tuple[float, str]] = deque()
-        # What the database held before this session: chunks outside that
-        # period need no lookups at all.
+        # What the database holds around this session's calls: chunks outside that
+        # period need no lookups at all. Read after the ingestion lock is taken (a
+        # read before it could not be followed by a write in SQLite if another
+        # session committed in between), and again whenever another session has
+        # ingested since this one's last chunk (`_version`).
+        self._db_range: tuple[float, float] | None = None
+        self._version: int | None = None
+
+    def _sync(self, conn: Connection, version: int) -> None:
+        """Called with the lock held: forget what another session may have changed."""
+        if self._version is not None and version == self._version + 1:
+            self._version = version
+            return
+        if self._version is not None:
+            # Another session ingested between two of our chunks: the calls we hold
+            # may be stale. Read them again from the database when they come up.
+            self.calls.clear()
+            self.by_caller.clear()
+            self._order.clear()
+        self._version = version
         # Two subqueries, not min() and max() in one: SQLite answers a lone min() or
         # max() from the index, but scans the whole table for both together.
-        lo, hi = conn.execute(
+        first, last = conn.execute(
             select(
                 select(func.min(CallRecord.entered_at)).scalar_subquery(),
                 select(func.max(CallRecord.entered_at)).scalar_subquery(),
             )
         ).one()
-        self._db_range = (to_epoch(lo), to_epoch(hi)) if lo is not None else None
+        lo, hi = to_epoch(first), to_epoch(last)
+        self._db_range = (lo, hi) if lo is not None and hi is not None else None
 
     # --- helpers --------------------------------------------------------------------
 
@@ -128,7 +147,7 @@ class Ingestor:
         if self._db_range is None:
             return False
         db_lo, db_hi = self._db_range
-        return not (hi < db_lo - SESSION_HORIZON or lo - SESSION_HORIZON > db_hi)  # type: ignore[operator]
+        return not (hi < db_lo - SESSION_HORIZON or lo - SESSION_HORIZON > db_hi)
 
     def _insert_sql(self, table: str, columns: Sequence[str], rows: int = 1) -> str:
         one = f"({', '.join([self._ph] * len(columns))})"
@@ -200,11 +219,17 @@ class Ingestor:
         self, conn: Connection, events: Iterable[Ev], *, store_raw: bool = True
     ) -> ChunkResult:
         """Store and fold one chunk inside the caller's transaction (commit is the caller's)."""
-        conn.execute(
+        take_lock = (
             update(CallIngestState)
             .where(CallIngestState.id == 1)
             .values(version=CallIngestState.version + 1)
+            .returning(CallIngestState.version)
         )
+        version = conn.execute(take_lock).scalar_one_or_none()
+        if version is None:  # the row is made by migration 0003; recreate it if it is gone
+            ensure_state(conn)
+            version = conn.execute(take_lock).scalar_one()
+        self._sync(conn, version)
         result = ChunkResult()
         events = events if isinstance(events, list) else list(events)
         unique = {e.key: e for e in events}

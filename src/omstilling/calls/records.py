@@ -33,12 +33,12 @@ database holds nothing around the period being imported.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain, compress
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -47,7 +47,6 @@ from omstilling.calls import aggregates, blocks
 from omstilling.calls.legs import (
     ABANDONED,
     ANSWERED,
-    INCOMPLETE,
     K_ABANDON,
     K_CDR,
     K_COMPLETE,
@@ -77,12 +76,20 @@ from omstilling.calls.models import (
     CallWaitHistogram,
 )
 from omstilling.domain.kpi import (
+    MAX_WAIT_BUCKET,
     RETURN_WINDOW_SECONDS,
     SHORT_ABANDON_SECONDS,
     wait_bucket,
 )
 
 _AT = attrgetter("at")
+_VEC, _WAIT, _QDAY, _BUCKET = itemgetter(1), itemgetter(2), itemgetter(3), itemgetter(4)
+# Counter vectors (offered, answered, abandoned, timed_out, incomplete, short_abandons,
+# wait_answered_sum, talk_sum, talk_count) of the outcomes that carry no times.
+_ABANDONED = (1, 0, 1, 0, 0, 0, 0, 0, 0)
+_ABANDONED_SHORT = (1, 0, 1, 0, 0, 1, 0, 0, 0)
+_TIMED_OUT = (1, 0, 0, 1, 0, 0, 0, 0, 0)
+_INCOMPLETE = (1, 0, 0, 0, 1, 0, 0, 0, 0)
 _SOURCE = attrgetter("source")
 _KIND = attrgetter("kind")
 _CALL_ID = attrgetter("call_id")
@@ -508,20 +515,21 @@ class Ingestor:
         day, hour = self.clock.local(r.entered)
         o = r.outcome
         wait = r.wait or 0
-        answered = o == ANSWERED
-        talk_counted = answered and r.talk is not None
-        vec = (
-            1,
-            1 if answered else 0,
-            1 if o == ABANDONED else 0,
-            1 if o == TIMED_OUT else 0,
-            1 if o == INCOMPLETE else 0,
-            1 if o == ABANDONED and r.wait is not None and r.wait < SHORT_ABANDON_SECONDS else 0,
-            wait if answered else 0,
-            (r.talk or 0) if talk_counted else 0,
-            1 if talk_counted else 0,
-        )
-        bucket = wait_bucket(wait) if answered else None
+        bucket = None
+        if o == ANSWERED:
+            talk = r.talk
+            if talk is None:
+                vec: tuple[int, ...] = (1, 1, 0, 0, 0, 0, wait, 0, 0)
+            else:
+                vec = (1, 1, 0, 0, 0, 0, wait, talk, 1)
+            bucket = wait if 0 <= wait <= MAX_WAIT_BUCKET else wait_bucket(wait)
+        elif o == ABANDONED:
+            short = r.wait is not None and r.wait < SHORT_ABANDON_SECONDS
+            vec = _ABANDONED_SHORT if short else _ABANDONED
+        elif o == TIMED_OUT:
+            vec = _TIMED_OUT
+        else:
+            vec = _INCOMPLETE
         transfer = None
         if r.target is not None and r.queue in self.context.switchboard_queues:
             transfer = (day, r.target, 1 if r.returned else 0)
@@ -531,35 +539,41 @@ class Ingestor:
         hourly: dict[tuple[str, date, int], list[int]] = {}
         hist: dict[tuple[str, date], dict[int, int]] = {}
         transfers: dict[tuple[date, str], list[int]] = {}
-
-        def add(c: _Contrib, sign: int) -> None:
-            hkey, vec, wait, qday, bucket, transfer = c
-            acc = hourly.get(hkey)
-            if acc is None:
-                acc = hourly[hkey] = [0] * 10
-            if sign > 0:
-                acc[:9] = map(int.__add__, acc[:9], vec)
-                if wait > acc[9]:
-                    acc[9] = wait
-            else:
-                acc[:9] = map(int.__sub__, acc[:9], vec)
-            if bucket is not None:
-                h = hist.get(qday)
-                if h is None:
-                    h = hist[qday] = {}
-                h[bucket] = h.get(bucket, 0) + sign
-            if transfer is not None:
-                day, target, returned = transfer
-                t = transfers.setdefault((day, target), [0, 0, 0])
-                t[0] += sign
-                t[1] += sign * returned
-                t[2] += sign * returned
-
         contrib = self._contrib
-        for r in touched:
-            if r.old is not None:
-                add(r.old, -1)
-            add(contrib(r), 1)
+        added = [contrib(r) for r in touched]
+        removed = [r.old for r in touched if r.old is not None]
+        # Summed a column at a time per hour (C loops), not a record at a time.
+        for sign, contribs in ((1, added), (-1, removed)):
+            groups: dict[tuple[str, date, int], list[_Contrib]] = {}
+            for c in contribs:
+                group = groups.get(c[0])
+                if group is None:
+                    groups[c[0]] = [c]
+                else:
+                    group.append(c)
+            for hkey, group in groups.items():
+                sums = [sign * sum(column) for column in zip(*map(_VEC, group), strict=True)]
+                acc = hourly.get(hkey)
+                if acc is None:
+                    hourly[hkey] = [*sums, max(0, *map(_WAIT, group)) if sign > 0 else 0]
+                else:
+                    acc[:9] = map(int.__add__, acc[:9], sums)
+                    if sign > 0:
+                        acc[9] = max(acc[9], *map(_WAIT, group))
+            buckets = Counter(zip(map(_QDAY, contribs), map(_BUCKET, contribs), strict=True))
+            for (qday, bucket), n in buckets.items():
+                if bucket is not None:
+                    h = hist.get(qday)
+                    if h is None:
+                        h = hist[qday] = {}
+                    h[bucket] = h.get(bucket, 0) + sign * n
+            for c in contribs:
+                if c[5] is not None:
+                    day, target, returned = c[5]
+                    t = transfers.setdefault((day, target), [0, 0, 0])
+                    t[0] += sign
+                    t[1] += sign * returned
+                    t[2] += sign * returned
         directs: dict[tuple[date, str], list[int]] = {}
         for e in direct:
             day, _ = self.clock.local(e.at)

@@ -8,7 +8,8 @@
 Every figure is printed with its reference measured in the same run:
 
 * import: our `import_lines` (parse, raw log, call records, aggregates) on
-  SQLite against a bare `sqlite3.executemany` of the same events, a row each
+  SQLite, from memory and from a file (`import_files`, as the CLI reads it),
+  against a bare `sqlite3.executemany` of the same events, a row each
   (key, source, call_id, queue, at, type, agent, caller, data), into the
   `call_events` table (unique key, `at` index, WAL, synchronous=NORMAL, the same
   chunks): the cost of merely keeping the log a row a line. (Our importer keeps
@@ -101,7 +102,7 @@ def generate_lines(n_calls: int, seed: int = 6) -> list[str]:
 
 
 def bench_import(n_lines: int) -> dict[str, Any]:
-    from omstilling.calls.queue_log import Malformed, import_lines, parse_line
+    from omstilling.calls.queue_log import Malformed, import_files, import_lines, parse_line
     from omstilling.store.db import ensure_schema, make_engine
 
     lines = generate_lines(n_lines * 10 // 34)  # about 3.4 lines a call
@@ -111,6 +112,16 @@ def bench_import(n_lines: int) -> dict[str, Any]:
     t = time.perf_counter()
     summary = import_lines(engine, [("bench", lines)])
     ours = time.perf_counter() - t
+    # The same lines from a file, as `omstilling calls import-queue-log` reads them.
+    log = tmp / "queue_log"
+    log.write_text("\n".join(lines) + "\n")
+    file_engine = make_engine(f"sqlite:///{tmp / 'file.db'}")
+    ensure_schema(file_engine)
+    t = time.perf_counter()
+    from_file = import_files(file_engine, [log])
+    file_seconds = time.perf_counter() - t
+    file_engine.dispose()
+    assert from_file.calls_added == summary.calls_added
 
     # The reference: the same raw rows, bare executemany, same table and pragmas.
     rows = []
@@ -145,6 +156,8 @@ def bench_import(n_lines: int) -> dict[str, Any]:
         "calls": summary.calls_added,
         "seconds": round(ours, 2),
         "lines_per_second": round(summary.lines / ours),
+        "from_file_seconds": round(file_seconds, 2),
+        "from_file_lines_per_second": round(from_file.lines / file_seconds),
         "bare_executemany_seconds": round(bare, 2),
         "bare_rows_per_second": round(len(rows) / bare),
         "ratio_ours_to_bare": round(ours / bare, 1),

@@ -259,7 +259,11 @@ def session_principal(
     """The signed-in user of a session cookie, or None when unknown or timed out."""
     now = utc(now or datetime.now(UTC))
     h = _sha(token)
-    with engine.begin() as conn:
+    # Read, then write in a transaction of its own that begins with the write: on
+    # SQLite a transaction that has read cannot go on to write once another
+    # connection has committed in between ("database is locked" at once, without
+    # waiting), and live PBX events commit many times a second.
+    with engine.connect() as conn:
         row = conn.execute(
             select(
                 SessionRow.csrf_token,
@@ -276,16 +280,18 @@ def session_principal(
             .join(UserRow, UserRow.id == SessionRow.user_id)
             .where(SessionRow.token_hash == h)
         ).first()
-        if row is None:
-            return None
-        if (
-            row.disabled
-            or now - utc(row.last_seen) > policy.idle
-            or now - utc(row.created_at) > policy.absolute
-        ):
+    if row is None:
+        return None
+    if (
+        row.disabled
+        or now - utc(row.last_seen) > policy.idle
+        or now - utc(row.created_at) > policy.absolute
+    ):
+        with engine.begin() as conn:
             conn.execute(delete(SessionRow).where(SessionRow.token_hash == h))
-            return None
-        if now - utc(row.last_seen) > timedelta(minutes=1):
+        return None
+    if now - utc(row.last_seen) > timedelta(minutes=1):
+        with engine.begin() as conn:
             conn.execute(update(SessionRow).where(SessionRow.token_hash == h).values(last_seen=now))
     return Principal(
         kind="user",
@@ -327,15 +333,16 @@ def create_token(engine: Engine, name: str, scopes: list[str], now: datetime | N
 def token_principal(engine: Engine, token: str, now: datetime | None = None) -> Principal | None:
     now = utc(now or datetime.now(UTC))
     h = _sha(token)
-    with engine.begin() as conn:
+    with engine.connect() as conn:  # read, then write on its own (see session_principal)
         row = conn.execute(
             select(ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.last_used).where(
                 ApiToken.token_hash == h, ApiToken.revoked_at.is_(None)
             )
         ).first()
-        if row is None:
-            return None
-        if row.last_used is None or now - utc(row.last_used) > timedelta(minutes=1):
+    if row is None:
+        return None
+    if row.last_used is None or now - utc(row.last_used) > timedelta(minutes=1):
+        with engine.begin() as conn:
             conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used=now))
     return Principal(kind="token", name=row.name, scopes=frozenset(row.scopes))
 

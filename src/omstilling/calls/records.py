@@ -25,10 +25,16 @@ raw log in time order and fixes anything that came out differently.
 
 Speed matters here (the benchmark asks for 150,000 queue_log lines a second on
 SQLite), hence tuples instead of objects for events, times as float epochs
-(no text to format), raw DBAPI `executemany` for the bulk inserts, queue_log
-kept in blocks rather than a row a line, and an in-memory map of recent calls
-per import session that spares a database lookup for every call when the
-database holds nothing around the period being imported.
+(no text to format), raw DBAPI `executemany` (100 rows a statement) for the bulk inserts, queue_log
+kept in blocks rather than a row a line (compressed on a thread while the chunk
+is folded), aggregates summed a column at a time, and an in-memory map of recent
+calls per import session that spares a database lookup for every call when the
+database holds nothing around the period being imported. (The queue_log importer
+also parses in a worker process, see `queue_log._Parser`.)
+
+The in-memory map is only trusted while no other session ingests: every chunk
+takes the lock and learns the lock's version; when another session has ingested
+since this one's previous chunk, the map is dropped and calls are read again.
 """
 
 from __future__ import annotations

@@ -57,12 +57,16 @@ class Server:
         self.stop()
         raise RuntimeError("server did not start")
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """SIGTERM, then SIGKILL after 10 s; True when the server stopped by itself."""
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
+            return True
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+            return False
 
 
 def prepare(url: str) -> str:
@@ -161,6 +165,19 @@ def test_a_queued_call_appears_in_the_console(servers: tuple[Server, Server | No
     assert got["call_id"] == "1701423000.1" and got["type"] == "queued"
     assert got["caller_display"] == "12 34 56 78"
     assert got["open_messages"] == 0
+
+
+@pytest.mark.parametrize("servers", ["sqlite"], indirect=True)
+def test_the_server_stops_on_sigterm_while_a_console_listens(
+    servers: tuple[Server, Server | None, str],
+) -> None:
+    """A console's live stream never ends by itself: a restart must not wait for it."""
+    server, _, _ = servers
+    _, stop = watch(server)
+    started = time.monotonic()
+    assert server.stop()  # by itself, not killed
+    assert time.monotonic() - started < 6
+    stop.set()
 
 
 @pytest.mark.postgres

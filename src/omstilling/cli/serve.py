@@ -28,7 +28,12 @@ def _run(
         port=port,
         cookie_secure=cookie_secure,
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # On SIGTERM uvicorn waits for open requests to finish, and a console's live
+    # stream never does: without a limit a restart hung until the service manager
+    # killed it. Ordinary requests end well within 3 s; consoles reconnect.
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=3
+    )
 
 
 @app.command()

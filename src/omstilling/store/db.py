@@ -7,14 +7,17 @@ Any command that opens a database brings it to the latest schema first
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,6 +31,28 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+# A connection's execution option: its transaction will write (see _write_transaction).
+_WRITE = "omstilling_write"
+
+
+@contextmanager
+def _write_transaction(engine: Engine) -> Iterator[Connection]:
+    """`engine.begin()` on SQLite: a transaction that takes the write lock as it begins.
+
+    SQLite's default (deferred) transaction takes a snapshot at its first read and
+    the write lock at its first write; if another connection commits in between,
+    the write fails at once with "database is locked", without waiting for
+    busy_timeout. With live PBX events committing many times a second, every
+    read-then-write (presence, messages, the editor, sign-in) would fail now and
+    then. BEGIN IMMEDIATE waits for the lock first (up to busy_timeout) and then
+    reads what is current. Reads go through `engine.connect()` and stay deferred,
+    so they never wait for a writer (WAL)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -51,8 +76,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            write = conn.get_execution_options().get(_WRITE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
+        engine.begin = MethodType(_write_transaction, engine)  # type: ignore[method-assign]
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -10,6 +10,7 @@ read is reported with its number and skipped; the rest of the file imports.
 from __future__ import annotations
 
 import gc
+import gzip
 import itertools
 import multiprocessing
 import sys
@@ -20,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import Engine, select
 
@@ -424,6 +426,46 @@ def _finish(summary: ImportSummary, mapped: set[str]) -> ImportSummary:
     return summary
 
 
+def open_log(path: Path) -> TextIO:
+    """A queue_log file as text; logrotate's compressed ones (`.gz`) too."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return path.open(encoding="utf-8", errors="replace", newline="")
+
+
+def text_size(path: Path) -> int:
+    """Bytes of text a file holds (what the progress counts): a gzip file's trailer
+    gives its uncompressed size (modulo 4 GiB)."""
+    size = path.stat().st_size
+    if path.suffix != ".gz" or size < 4:
+        return size
+    with path.open("rb") as fh:
+        fh.seek(-4, 2)
+        return int.from_bytes(fh.read(4), "little") or size
+
+
+def first_time(path: Path, look: int = 1000) -> float | None:
+    """The time of the first readable line among the first `look` lines."""
+    with open_log(path) as fh:
+        for line in islice(fh, look):
+            stamp = line.split("|", 1)[0]
+            try:
+                return _time(stamp)
+            except Malformed:
+                continue
+    return None
+
+
+def in_time_order(paths: list[Path]) -> list[Path]:
+    """Files ordered by their first line's time (those without one last, as given).
+
+    logrotate names the newest log queue_log and the older ones queue_log.1,
+    queue_log.2 ..., so a shell's `queue_log*` lists them newest first. Folding
+    them oldest first lets a call that spans a rotation meet its entry first."""
+    firsts = {path: first_time(path) for path in paths}
+    return sorted(paths, key=lambda p: (firsts[p] is None, firsts[p] or 0.0))
+
+
 def import_files(
     engine: Engine,
     paths: list[Path],
@@ -432,9 +474,11 @@ def import_files(
     chunk_size: int = 50_000,
     worker: bool | None = None,
 ) -> ImportSummary:
+    """Import queue_log files (plain or .gz), oldest first whatever the order given."""
+
     def sources() -> Iterator[tuple[str, Iterable[str]]]:
-        for path in paths:
-            with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        for path in in_time_order(paths):
+            with open_log(path) as fh:
                 yield str(path), fh
 
     return import_lines(engine, sources(), progress=progress, chunk_size=chunk_size, worker=worker)

@@ -112,6 +112,19 @@ class ChunkResult:
 _Contrib = tuple[tuple[str, date, int], tuple[int, ...], int, Any, Any, Any]
 
 
+def _entry_estimate(e: Ev) -> float:
+    """When a call entered the queue, from an event that is not its entry (which
+    has not been seen): what the PBX says it waited and talked, before the event."""
+    kind = e.kind
+    if kind == K_ENTER:
+        return e.at
+    if kind in (K_COMPLETE, K_TRANSFER):
+        return e.at - (e.n1 or 0) - (e.n2 or 0)  # holdtime, then calltime
+    if kind == K_RNA:
+        return e.at  # n2 is the ring time, not the wait
+    return e.at - (e.n1 or 0)  # CONNECT's holdtime; ABANDON's and EXIT*'s waittime
+
+
 class Ingestor:
     """One import session: a file, a request, or a rebuild. Not thread-safe; one per task."""
 
@@ -130,6 +143,8 @@ class Ingestor:
         # ingested since this one's last chunk (`_version`).
         self._db_range: tuple[float, float] | None = None
         self._version: int | None = None
+        # When the calls this session wrote and then forgot (see _evict) entered.
+        self._evicted: tuple[float, float] | None = None
 
     def _sync(self, conn: Connection, version: int) -> None:
         """Called with the lock held: forget what another session may have changed."""
@@ -142,6 +157,7 @@ class Ingestor:
             self.calls.clear()
             self.by_caller.clear()
             self._order.clear()
+            self._evicted = None  # the range read below covers what this session wrote
         self._version = version
         # Two subqueries, not min() and max() in one: SQLite answers a lone min() or
         # max() from the index, but scans the whole table for both together.
@@ -157,10 +173,14 @@ class Ingestor:
     # --- helpers --------------------------------------------------------------------
 
     def _overlaps(self, lo: float, hi: float) -> bool:
-        if self._db_range is None:
-            return False
-        db_lo, db_hi = self._db_range
-        return not (hi < db_lo - SESSION_HORIZON or lo - SESSION_HORIZON > db_hi)
+        """Can records that are not in memory (stored before this session, or
+        forgotten by it) take events between lo and hi?"""
+        for span in (self._db_range, self._evicted):
+            if span is not None and not (
+                hi < span[0] - SESSION_HORIZON or lo - SESSION_HORIZON > span[1]
+            ):
+                return True
+        return False
 
     def _insert_sql(self, table: str, columns: Sequence[str], rows: int = 1) -> str:
         one = f"({', '.join([self._ph] * len(columns))})"
@@ -190,13 +210,21 @@ class Ingestor:
         self._order.append((rec.entered, rec.call_id))
 
     def _evict(self, before: float) -> None:
+        """Forget calls that entered before `before`, remembering when they entered:
+        a later chunk of an earlier period (files out of order) must look them up."""
+        lo, hi = self._evicted or (float("inf"), float("-inf"))
         while self._order and self._order[0][0] < before:
             _, call_id = self._order.popleft()
             legs = self.calls.get(call_id)
             if legs is not None and all(r.entered < before for r in legs):
                 del self.calls[call_id]
+                for r in legs:
+                    lo, hi = min(lo, r.entered), max(hi, r.entered)
         for caller in [c for c, recs in self.by_caller.items() if recs[-1].entered < before]:
-            del self.by_caller[caller]
+            for r in self.by_caller.pop(caller):
+                lo, hi = min(lo, r.entered), max(hi, r.entered)
+        if lo <= hi:
+            self._evicted = (lo, hi)
 
     def _rec_from_row(self, row: Any) -> Rec:
         rec = Rec(row.call_id, row.queue, to_epoch(row.entered_at) or 0.0, row.source)
@@ -353,7 +381,7 @@ class Ingestor:
                 rec = Rec(
                     e.call_id,
                     e.queue or "",
-                    e.at - (e.n1 or 0) if e.kind != K_ENTER else e.at,
+                    _entry_estimate(e),
                     e.source,
                 )
                 rec.touched = True

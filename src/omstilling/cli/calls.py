@@ -47,15 +47,17 @@ def _print_malformed(malformed: list[tuple[str, int, str]], count: int) -> None:
 
 @calls_app.command("import-queue-log")
 def import_queue_log(
-    files: Annotated[list[Path], typer.Argument(help="Asterisk queue_log file(s)")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Asterisk queue_log file(s), plain or .gz, in any order")
+    ],
     db: DbOption = None,
 ) -> None:
     """Import Asterisk queue_log files; importing the same lines again adds nothing."""
-    from omstilling.calls.queue_log import import_files
+    from omstilling.calls.queue_log import import_files, text_size
 
     _check_files(files)
     engine = open_engine(db)
-    total = sum(f.stat().st_size for f in files)
+    total = sum(text_size(f) for f in files)
     with _progress(total) as bar:
         task = bar.add_task("queue_log", total=total)
         summary = import_files(engine, files, progress=lambda n: bar.advance(task, n))

@@ -371,7 +371,10 @@ class Ingestor:
                 if rec.target is not None and rec.caller and not rec.returned:
                     self.by_caller.setdefault(rec.caller, []).append(rec)
             for call_id in missing:
-                self.calls.setdefault(call_id, [])
+                if call_id not in self.calls:
+                    # Known to have no record yet; forgotten with the chunk's calls.
+                    self.calls[call_id] = []
+                    self._order.append((lo, call_id))
         touched: list[Rec] = []
         entries: list[Rec] = []
         sb = self.context.switchboard_queues

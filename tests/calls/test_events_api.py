@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from omstilling.calls.models import CallEvent
+from omstilling.calls.rebuild import rebuild
 from omstilling.reports.build import Period, build_report
 from omstilling.settings import Settings
 from omstilling.web.app import create_app
@@ -73,6 +74,25 @@ def test_events_in_separate_requests_join_their_call(
         assert client.post("/api/v1/calls/events", json={"events": [e]}).status_code == 200
     t = build_report(org_engine, DECEMBER)["total"]
     assert (t["offered"], t["answered"], t["returned_to_switchboard"]) == (4, 2, 1)
+
+
+def test_an_entry_that_arrives_after_the_answer_joins_its_call(
+    client: TestClient, org_engine: Engine
+) -> None:
+    """A PBX integration may post in parallel or retry: here every call's second
+    event arrives before its entry, each in a request of its own."""
+    order = [1, 0, 2, 4, 3, 6, 5, 8, 7, 9]
+    for i in order:
+        r = client.post("/api/v1/calls/events", json={"events": [CALLS[i]]})
+        assert r.status_code == 200
+    t = build_report(org_engine, DECEMBER)["total"]
+    assert (t["offered"], t["answered"], t["abandoned"], t["timed_out"]) == (4, 2, 1, 1)
+    assert t["asa_seconds"] == pytest.approx((12 + 40) / 2)  # waits once the entry came
+    assert t["avg_talk_seconds"] == pytest.approx((60 + 120) / 2)
+    assert t["max_wait_seconds"] == 300
+    assert t["returned_to_switchboard"] == 1
+    rebuild(org_engine)  # replays in time order: the same figures
+    assert build_report(org_engine, DECEMBER)["total"] == t
 
 
 @pytest.mark.parametrize(

@@ -23,14 +23,14 @@ DAY = 86_400
 START = 1_796_112_000  # 2026-12-01 08:00 Copenhagen
 
 
-def _lines(days: int, ring_no_answer: bool = True) -> list[str]:
+def _lines(days: int) -> list[str]:
     out: list[tuple[int, str]] = []
     n = 0
     for day in range(days):
         for minute in range(0, 8 * 60, 3):  # a call every 3 minutes, 8 hours a day
             t, cid, q = START + day * DAY + minute * 60, f"{START}.{n}", f"q{n % 3}"
             out.append((t, f"{t}|{cid}|{q}|NONE|ENTERQUEUE||+4520{n:06d}|1"))
-            if ring_no_answer and n % 5 == 0:
+            if n % 5 == 0:
                 out.append((t + 5, f"{t + 5}|{cid}|{q}|PJSIP/2|RINGNOANSWER|5000"))
             if n % 7 == 0:
                 out.append((t + 20, f"{t + 20}|{cid}|{q}|NONE|ABANDON|1|1|20"))
@@ -98,11 +98,10 @@ def test_rotated_logs_in_any_order_give_the_records_of_a_time_ordered_import(
 
 def test_sources_out_of_order_neither_fail_nor_split_calls(engine: Engine) -> None:
     """import_lines takes sources as given (no reordering): the session must look up
-    the calls it has already forgotten when an earlier period comes after a later one.
-    (Calls whose first event is a ring without answer can still split across such a
-    boundary: their entry time is not known until ENTERQUEUE; `calls rebuild` joins
-    them. Files are put in time order by import_files, so that this does not arise.)"""
-    lines = _lines(days=3, ring_no_answer=False)
+    the calls it has already forgotten when an earlier period comes after a later one,
+    and a call first seen by a ring without answer (which does not tell when the
+    call entered) must take its entry when ENTERQUEUE comes."""
+    lines = _lines(days=3)
     a, b = len(lines) // 3 + 1, 2 * len(lines) // 3 + 2
     sources = [("new", lines[b:]), ("middle", lines[a:b]), ("old", lines[:a])]
     summary = import_lines(engine, sources, chunk_size=400)

@@ -90,6 +90,7 @@ class Rec:
         "entered",
         "has_enter",
         "id",
+        "key_entered",
         "old",
         "outcome",
         "queue",
@@ -106,7 +107,8 @@ class Rec:
 
     def __init__(self, call_id: str, queue: str, entered: float, source: str) -> None:
         self.id: int | None = None
-        self.stored = False  # inserted by this session (its id unknown)
+        self.stored = False  # inserted by this session (its id unknown) ...
+        self.key_entered = entered  # ... under this entry time (its entry may move, see fold)
         self.call_id = call_id
         self.queue = queue
         self.entered = entered
@@ -143,6 +145,8 @@ def fold(rec: Rec, e: Ev) -> None:
             rec.wait = e.n1
         elif rec.wait is None and rec.has_enter:
             rec.wait = max(0, round(e.at - rec.entered))
+        if rec.talk is None and rec.ended_at is not None:  # the end came first
+            rec.talk = max(0, round(rec.ended_at - e.at))
     elif kind in (K_COMPLETE, K_TRANSFER):
         _outcome(rec, ANSWERED)
         rec.ended_at = e.at
@@ -171,6 +175,11 @@ def fold(rec: Rec, e: Ev) -> None:
         rec.has_enter = True
         if e.caller:
             rec.caller = e.caller
+        if rec.wait is None:  # the entry came after the answer or the hang-up
+            if rec.answered_at is not None:
+                rec.wait = max(0, round(rec.answered_at - rec.entered))
+            elif rec.outcome in (ABANDONED, TIMED_OUT) and rec.ended_at is not None:
+                rec.wait = max(0, round(rec.ended_at - rec.entered))
 
 
 class _Clock:

@@ -125,6 +125,17 @@ def _entry_estimate(e: Ev) -> float:
     return e.at - (e.n1 or 0)  # CONNECT's holdtime; ABANDON's and EXIT*'s waittime
 
 
+def _implied_entry(rec: Rec) -> float:
+    """When a leg without its entry entered, by the wait the PBX gave with its answer
+    or hang-up (a leg first seen by a ring without answer was dated by the ring)."""
+    if rec.wait is not None:
+        if rec.answered_at is not None:
+            return rec.answered_at - rec.wait
+        if rec.ended_at is not None and rec.outcome in (ABANDONED, TIMED_OUT):
+            return rec.ended_at - rec.wait
+    return rec.entered
+
+
 class Ingestor:
     """One import session: a file, a request, or a rebuild. Not thread-safe; one per task."""
 
@@ -397,6 +408,8 @@ class Ingestor:
                     rec.old = self._contrib(rec)
                     rec.touched = True
                     touched.append(rec)
+                if e.kind == K_ENTER:
+                    rec.entered = e.at  # the entry itself, not what a later event suggested
             had_target = rec.target is not None
             fold(rec, e)
             if e.kind == K_ENTER and rec.queue in sb:
@@ -414,13 +427,25 @@ class Ingestor:
     def _leg(self, e: Ev) -> Rec | None:
         legs = self.calls.get(e.call_id)
         if e.kind == K_ENTER:
-            if legs:
-                for rec in legs:
-                    if rec.queue == e.queue and abs(rec.entered - e.at) < 1 and not rec.has_enter:
-                        return rec  # an entry that came after its outcome (or a replay)
-                    if rec.queue == e.queue and rec.entered == e.at:
-                        return rec
-            return None
+            if not legs:
+                return None
+            later: Rec | None = None
+            for rec in legs:
+                if rec.queue != e.queue:
+                    continue
+                if rec.entered == e.at:
+                    return rec  # a replay
+                if rec.has_enter:
+                    continue
+                if abs(rec.entered - e.at) < 1 or abs(_implied_entry(rec) - e.at) < 1:
+                    return rec  # an entry that came after its outcome, dated by the PBX
+                if (
+                    rec.wait is None  # dated by a later event that said nothing of the wait
+                    and e.at < rec.entered <= e.at + SESSION_HORIZON
+                    and (later is None or rec.entered < later.entered)
+                ):
+                    later = rec
+            return later
         if not legs:
             return None
         best: Rec | None = None
@@ -530,17 +555,20 @@ class Ingestor:
             )
             if r.id is None and not r.stored:
                 r.stored = True
+                r.key_entered = r.entered
                 inserts.append((r.call_id, r.queue, r.entered, r.caller, *values, r.source))
             elif r.id is not None:
-                updates.append((r.caller, *values, r.id))
+                updates.append((r.entered, r.caller, *values, r.id))
             else:
-                updates.append((r.caller, *values, r.call_id, r.queue, r.entered))
+                updates.append((r.entered, r.caller, *values, r.call_id, r.queue, r.key_entered))
+                r.key_entered = r.entered
         if inserts:
             self._insert_many(conn, "call_records", self._COLUMNS, inserts)
         if updates:
-            sets = ", ".join(f"{c} = {self._ph}" for c in ("caller", *self._COLUMNS[4:15]))
-            by_id = [u for u in updates if len(u) == 13]
-            by_key = [u for u in updates if len(u) == 15]
+            columns = ("entered_at", "caller", *self._COLUMNS[4:15])
+            sets = ", ".join(f"{c} = {self._ph}" for c in columns)
+            by_id = [u for u in updates if len(u) == 14]
+            by_key = [u for u in updates if len(u) == 16]
             if by_id:
                 conn.exec_driver_sql(f"UPDATE call_records SET {sets} WHERE id = {self._ph}", by_id)
             if by_key:

@@ -109,11 +109,6 @@ def start_write(events: Sequence[Ev]) -> PendingBlocks:
     return PendingBlocks(rows, texts, n)
 
 
-def write(conn: Connection, events: Sequence[Ev]) -> None:
-    """Store queue_log events (sorted by time; `Ev.data` is the line) as blocks."""
-    start_write(events).finish(conn)
-
-
 def overlapping(conn: Connection, lo: float, hi: float) -> Iterator[tuple[int, bytes, bool]]:
     """(id, body, hashed) of the blocks that may hold lines between lo and hi."""
     b = CallLogBlock

@@ -143,11 +143,6 @@ _READERS: dict[str, Callable[[str, list[str]], _Fields]] = {
 assert _READERS.keys() == KINDS.keys()
 
 
-def fields_of(event: str, data: list[str]) -> _Fields:
-    """(kind, n1, n2, target, caller) of an event's data; raises Malformed."""
-    return _READERS[event](event, data)
-
-
 _new = tuple.__new__  # builds an Ev without the Python-level __new__ of a NamedTuple
 
 

@@ -21,7 +21,7 @@ from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
 from omstilling.domain.hours import HoursError
 from omstilling.domain.organisation import Organisation
 from omstilling.routing import Directory
-from omstilling.settings import Settings
+from omstilling.web import deps
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
@@ -52,20 +52,6 @@ class MessagePatch(BaseModel):
     )
     employee: str | None = Field(None, description="Take over: a colleague in the unit (R3.6)")
     callback_due: str | None = Field(None, description="A new due time, YYYY-MM-DDTHH:MM")
-
-
-def _directory(request: Request) -> Directory:
-    return request.app.state.directory  # type: ignore[no-any-return]
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-def _now(request: Request) -> datetime:
-    # The app's clock, so tests can freeze time for the whole request.
-    now: datetime = request.app.state.clock()
-    return now
 
 
 def _org(d: Directory) -> Organisation:
@@ -111,7 +97,7 @@ def _errors(exc: Exception) -> HTTPException:
 def _deliver(request: Request, message_id: int) -> None:
     # After the response: the operator never waits for the mail server.
     messages.deliver_pending(
-        request.app.state.engine, _settings(request), _now(request), message_id=message_id
+        request.app.state.engine, deps.settings(request), deps.now(request), message_id=message_id
     )
 
 
@@ -120,7 +106,7 @@ def post_message(
     body: MessageRequest, request: Request, background: BackgroundTasks, who: Who
 ) -> dict[str, Any]:
     """Take a message for an employee or a unit; the addressee is mailed at once."""
-    d, now = _directory(request), _now(request)
+    d, now = deps.directory(request), deps.now(request)
     org = _org(d)
     due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
     new = messages.NewMessage(
@@ -135,7 +121,7 @@ def post_message(
     )
     try:
         created = messages.create_message(
-            d.engine, new, actor=who.name, now=now, settings=_settings(request), org=org
+            d.engine, new, actor=who.name, now=now, settings=deps.settings(request), org=org
         )
     except (messages.MessageError, messages.NotFound) as exc:
         raise _errors(exc) from None
@@ -153,7 +139,7 @@ def get_messages(
     overdue: bool = False,
 ) -> dict[str, Any]:
     """The in-app list with counts: for an employee, a unit (with its teams), or all."""
-    d, now = _directory(request), _now(request)
+    d, now = deps.directory(request), deps.now(request)
     org = _org(d)
     if not who.has("messages:write"):
         # Without the scope: only one's own messages and those of one's own unit.
@@ -177,7 +163,7 @@ def get_messages(
 
 @router.get("/messages/{message_id}")
 def get_one(message_id: int, request: Request, who: Who) -> dict[str, Any]:
-    d, now = _directory(request), _now(request)
+    d, now = deps.directory(request), deps.now(request)
     org = _org(d)
     try:
         listed = messages.get_message(d.engine, message_id)
@@ -192,7 +178,7 @@ def patch_message(
     message_id: int, body: MessagePatch, request: Request, who: Who
 ) -> dict[str, Any]:
     """Mark seen, record a callback and its outcome, close, take over, or move the due time."""
-    d, now = _directory(request), _now(request)
+    d, now = deps.directory(request), deps.now(request)
     org = _org(d)
     try:
         _may_handle(org, who, messages.get_message(d.engine, message_id).message.unit)

@@ -24,6 +24,7 @@ from omstilling.routing import (
 )
 from omstilling.store import presence as store
 from omstilling.web.auth import require
+from omstilling.web.deps import directory, now
 
 AnyPrincipal = Annotated[Principal, Depends(require())]
 
@@ -60,15 +61,6 @@ class UnitAwayRequest(BaseModel):
 class UnitBackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: str | None = None
-
-
-def directory(request: Request) -> Directory:
-    return request.app.state.directory  # type: ignore[no-any-return]
-
-
-def now(request: Request) -> datetime:
-    clock: datetime = request.app.state.clock()
-    return clock
 
 
 def _moment(request: Request, text: str | None, field: str) -> datetime:

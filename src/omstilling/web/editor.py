@@ -23,8 +23,10 @@ from omstilling.store import presence as presence_store
 from omstilling.store.organisation import save_edit
 from omstilling.web import editor_forms as forms
 from omstilling.web.auth import page_user, role_required
+from omstilling.web.deps import directory
+from omstilling.web.deps import now as deps_now
 from omstilling.web.editor_page import KIND_LABELS, is_stale, unit_page, week_preview
-from omstilling.web.pages import directory, local_now, render
+from omstilling.web.pages import local_now, render
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
@@ -128,7 +130,7 @@ def _save(
         actor=user.name,
         source="web",
         # UTC: SQLite keeps the wall time and drops the zone, and the store reads it as UTC.
-        now=presence_store.utc(request.app.state.clock()),
+        now=presence_store.utc(deps_now(request)),
     )
     if warnings:
         # Shown at once rather than lost in a redirect: gaps in a distribution are worth a look.
@@ -385,7 +387,7 @@ def report_away(request: Request, user: PageUser, unit_id: str, form: Posted) ->
         moments["until"],
         posted["note"][:500],
         actor=user.name,
-        now=request.app.state.clock(),
+        now=deps_now(request),
     )
     return RedirectResponse(f"/enheder/{unit_id}?gemt=vaek#status", status_code=303)
 

@@ -28,7 +28,6 @@ from omstilling.domain.organisation import Organisation
 from omstilling.domain.presence import Presence, shown_as
 from omstilling.routing import (
     CitizenFactError,
-    Directory,
     parse_birth_day,
     parse_postcode,
     parse_surname,
@@ -36,6 +35,7 @@ from omstilling.routing import (
 from omstilling.store.account_models import ConsoleAction
 from omstilling.store.presence import load_presence
 from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user, start_session
+from omstilling.web.deps import directory
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "omstilling_login_csrf"
@@ -86,10 +86,6 @@ PageUser = Annotated[Principal, Depends(page_user)]
 
 def templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates  # type: ignore[no-any-return]
-
-
-def directory(request: Request) -> Directory:
-    return request.app.state.directory  # type: ignore[no-any-return]
 
 
 def render(

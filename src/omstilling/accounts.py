@@ -40,6 +40,7 @@ SCOPES = (
     "messages:write",
     "calls:write",
     "reports:read",
+    "quality:write",
 )
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "operator": frozenset({"advice:read", "presence:write", "messages:write"}),
@@ -47,7 +48,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     # endpoints check "own" themselves.
     "employee": frozenset({"advice:read"}),
     "editor": frozenset({"advice:read", "directory:write", "presence:write"}),
-    "manager": frozenset({"advice:read", "reports:read"}),
+    # Managers follow up on the service: statistics, and test calls they record (R1.7).
+    "manager": frozenset({"advice:read", "reports:read", "quality:write"}),
     "admin": frozenset(SCOPES),
 }
 MIN_PASSWORD = 12

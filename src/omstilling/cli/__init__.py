@@ -14,6 +14,15 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from omstilling.cli import accounts, calls, messages, org, report, routing, serve  # noqa: F401  (registers the commands)
+    from omstilling.cli import (  # noqa: F401  (registers the commands)
+        accounts,
+        calls,
+        messages,
+        org,
+        quality,
+        report,
+        routing,
+        serve,
+    )
 
     app()

@@ -24,17 +24,36 @@ def _day(text: str, option: str) -> date:
         raise fail(f"{option}: not a date; use YYYY-MM-DD", 2) from None
 
 
+def period_options(quarter: str | None, from_: str | None, to: str | None) -> tuple[date, date]:
+    """The first and last day of --quarter, or of --from and --to."""
+    if quarter and (from_ or to):
+        raise fail("give either --quarter or --from/--to, not both", 2)
+    if quarter:
+        try:
+            return quarter_bounds(quarter)
+        except ValueError as exc:
+            raise fail(f"--quarter: {exc}", 2) from None
+    if from_ and to:
+        return _day(from_, "--from"), _day(to, "--to")
+    raise fail("give --quarter 2026Q4, or --from and --to", 2)
+
+
+QuarterOption = Annotated[
+    str | None, typer.Option("--quarter", help="A quarter, e.g. 2026Q4", show_default=False)
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First day, YYYY-MM-DD", show_default=False)
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last day (included)", show_default=False)
+]
+
+
 @app.command("report")
 def report_cmd(
-    quarter: Annotated[
-        str | None, typer.Option("--quarter", help="A quarter, e.g. 2026Q4", show_default=False)
-    ] = None,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="First day, YYYY-MM-DD", show_default=False)
-    ] = None,
-    to: Annotated[
-        str | None, typer.Option("--to", help="Last day (included)", show_default=False)
-    ] = None,
+    quarter: QuarterOption = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     threshold: Annotated[
         int, typer.Option("--threshold", help="Service level threshold in seconds")
     ] = DEFAULT_THRESHOLD,
@@ -66,20 +85,10 @@ def report_cmd(
         pages = publish_site(engine, publish, threshold=threshold)
         typer.echo(f"wrote {len(pages)} quarter page(s) and an index to {publish}")
         return
-    if quarter and (from_ or to):
-        raise fail("give either --quarter or --from/--to, not both", 2)
-    if quarter:
-        try:
-            start, end = quarter_bounds(quarter)
-        except ValueError as exc:
-            raise fail(f"--quarter: {exc}", 2) from None
-    elif from_ and to:
-        start, end = _day(from_, "--from"), _day(to, "--to")
-    else:
-        raise fail("give --quarter 2026Q4, or --from and --to", 2)
+    start, end = period_options(quarter, from_, to)
     try:
         period = Period(start, end)
-        report = build_report(engine, period, threshold)
+        report = build_report(engine, period, threshold, measurements=format_ in ("html", "xlsx"))
     except PeriodError as exc:
         raise fail(str(exc), 2) from None
     if format_ == "json":

@@ -64,14 +64,19 @@ def demo(
     # Call history (omstilling.calls.simulate): a simulated 4th quarter 2026 of
     # queue_log, so the statistics have a story; a second build adds nothing.
     from omstilling.calls.simulate import import_demo_calls
+    from omstilling.calls.simulate_quality import import_demo_test_calls
     from omstilling.store.db import make_engine
     from omstilling.store.organisation import load_organisation
 
     engine = make_engine(info.url)
     with engine.connect() as conn:
-        calls = import_demo_calls(engine, load_organisation(conn))  # type: ignore[arg-type]
+        org = load_organisation(conn)
+    assert org is not None  # build_demo imported it
+    calls = import_demo_calls(engine, org)
+    measured = import_demo_test_calls(engine, org)
     engine.dispose()
     typer.echo(f"Opkaldshistorik: {calls.calls_added} nye opkald (4. kvartal 2026).")
+    typer.echo(f"Servicemålinger: {measured} nye testopkald (4. kvartal 2026).")
     if build_only:
         return
     typer.echo(f"Åbn http://{host}:{port}/ og log ind (adgangskoderne står i {DEMO_SECRET}):")

@@ -38,6 +38,7 @@ from omstilling.domain.kpi import (
 )
 from omstilling.domain.organisation import Organisation
 from omstilling.reports.messages import messages_by_target, messages_summary
+from omstilling.reports.quality import quality_summary
 from omstilling.store.organisation import load_organisation
 
 
@@ -61,7 +62,11 @@ def build_report(
     threshold: int = DEFAULT_THRESHOLD,
     *,
     organisation: Organisation | None = None,
+    measurements: bool = False,
 ) -> dict[str, Any]:
+    """The report of spec/call-data.md. `measurements`: also the period's test calls
+    (R1.7) as `service_measurements`, for the HTML and Excel editions; the JSON of
+    the spec leaves them out (`omstilling quality summary` and the API give them)."""
     if not 0 <= threshold <= MAX_WAIT_BUCKET:
         raise PeriodError(f"threshold must be 0 to {MAX_WAIT_BUCKET} seconds")
     with engine.connect() as conn:
@@ -72,7 +77,17 @@ def build_report(
     report["hard_to_reach"] = _hard_to_reach(
         org, data, messages_by_target(engine, period.start, period.end)
     )
+    if measurements:
+        report[MEASUREMENTS] = quality_summary(engine, period.start, period.end, org)
     return report
+
+
+MEASUREMENTS = "service_measurements"
+
+
+def spec_json(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as spec/call-data.md gives it (without the test calls)."""
+    return {k: v for k, v in report.items() if k != MEASUREMENTS}
 
 
 @dataclass

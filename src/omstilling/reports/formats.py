@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from omstilling.domain.kpi import FIGURE_KEYS
+from omstilling.domain.quality import CRITERIA
 
 RATES = {"answer_rate", "service_level", "abandon_rate"}
 
@@ -60,6 +61,25 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
             for cell in ws[letter][1:]:
                 cell.number_format = "0.0"
     ws.freeze_panes = "A2"
+
+
+def _measurement_rows(measured: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Test calls (R1.7) per unit and in all; empty cells where nothing was scored."""
+    figures = ["test_calls", "answered", "answer_rate", "avg_wait_seconds", "served_rate"]
+    header = ["unit", "name", *figures, *(f"{c}_average" for c in CRITERIA)]
+    header += ["apologies_due", "apologies_given"]
+    rows = [
+        [
+            u.get("unit", ""),
+            u.get("name", "I alt"),
+            *(u[f] for f in figures),
+            *(u["criteria"][c]["average"] for c in CRITERIA),
+            u["apologies_due"],
+            u["apologies_given"],
+        ]
+        for u in [*measured["units"], measured["total"]]
+    ]
+    return header, rows
 
 
 def to_xlsx(report: dict[str, Any]) -> bytes:
@@ -114,6 +134,10 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         ],
     )
     _sheet(wb, "Beskeder", list(report["messages"]), [list(report["messages"].values())])
+    measured = report.get("service_measurements")
+    if measured is not None:
+        header, rows = _measurement_rows(measured)
+        _sheet(wb, "Testopkald", header, rows)
     _sheet(
         wb,
         "Køer uden enhed",

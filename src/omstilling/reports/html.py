@@ -14,6 +14,7 @@ from jinja2 import Environment, select_autoescape
 
 from omstilling.domain.kpi import Targets
 from omstilling.domain.organisation import Organisation
+from omstilling.domain.quality import CRITERIA, summarise
 from omstilling.reports import charts
 from omstilling.reports.danish import num, pct, period, seconds
 
@@ -113,6 +114,22 @@ tilbage til omstillingen (samme opkald, eller samme nummer inden for 10 minutter
 <tr><td>… for sent eller endnu ikke holdt</td><td class="n">{{ num(msg.overdue) }}</td></tr>
 </tbody></table>
 
+<h2>Servicemålinger: testopkald (R1.7)</h2>
+{% if sm.total.test_calls %}<table><thead><tr><th>Enhed</th><th class="n">Testopkald</th>
+<th class="n">Besvaret</th><th class="n">Gns. ventetid</th><th class="n">Klaret ved 1. opkald</th>
+{% for c in criteria.values() %}<th class="n">{{ c }}</th>{% endfor %}<th class="n">Undskyldning ved fejl</th></tr></thead><tbody>
+{% for u in sm.units + [dict(sm.total, name="I alt")] %}<tr{% if loop.last %} class="total"{% endif %}><td>{{ u.name }}</td>
+<td class="n">{{ num(u.test_calls) }}</td><td class="n">{{ pct(u.answer_rate) }}</td>
+<td class="n">{{ seconds(u.avg_wait_seconds) if u.avg_wait_seconds is not none else '–' }}</td>
+<td class="n">{{ pct(u.served_rate) if u.served_rate is not none else '–' }}</td>
+{% for key in criteria %}<td class="n">{{ score(u.criteria[key].average) }}</td>{% endfor %}
+<td class="n">{% if u.apologies_due %}{{ u.apologies_given }} af {{ u.apologies_due }}{% else %}–{% endif %}</td></tr>{% endfor %}
+</tbody></table>
+<p class="note">Kriterierne gives karakter fra 1 (dårligt) til 5 (fremragende) af den, der ringer op som
+borger. Undskyldning ved fejl: opkald, hvor noget gik galt, og hvor der blev sagt undskyld.</p>
+{% else %}<p>Ingen testopkald i perioden. Servicemålinger registreres med
+<code>omstilling quality import</code> eller på statistiksiden.</p>{% endif %}
+
 {% if direct %}<h2>Direkte numre</h2>
 <p class="note">Opkald direkte til medarbejdere og funktionsnumre uden om køerne (fra telefonsystemets CDR);
 de er ikke talt med ovenfor.</p>
@@ -128,6 +145,11 @@ ubesvaret af anden grund. Tal fra {{ municipality }}s telefonsystem.</p>
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 _template = _env.from_string(TEMPLATE)
+
+
+def _score(value: float | None) -> str:
+    """An average score the Danish way ("4,3"), or a dash when nothing was scored."""
+    return "–" if value is None else num(value, 1)
 
 
 def _names(org: Organisation | None) -> tuple[dict[str, str], dict[str, str]]:
@@ -183,6 +205,9 @@ def report_body(
         unmapped=report["unmapped_queues"],
         hard=hard,
         msg=report["messages"],
+        sm=report.get("service_measurements") or summarise([]),
+        criteria=CRITERIA,
+        score=_score,
         direct=direct,
         volume_chart=charts.volume_and_service(report["weeks"], targets.service_level),
         heat=charts.heat_map(report["hour_of_week"]),

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from omstilling.calls.models import CallStatsHourly
 from omstilling.domain.kpi import DEFAULT_THRESHOLD, Targets, quarter_bounds, quarter_of
-from omstilling.reports.build import Period, build_report
+from omstilling.reports.build import Period, build_report, spec_json
 from omstilling.reports.danish import num, pct, period, seconds
 from omstilling.reports.formats import to_csv, to_xlsx
 from omstilling.reports.html import CSS, render_report
@@ -52,7 +52,9 @@ def publish_site(
     rows = []
     for q in reversed(quarters_with_calls(engine)):
         start, end = quarter_bounds(q)
-        report = build_report(engine, Period(start, end), threshold, organisation=org)
+        report = build_report(
+            engine, Period(start, end), threshold, organisation=org, measurements=True
+        )
         label = f"{q[-1]}. kvartal {q[:4]}"
         nav = (
             '<p class="noprint"><a href="index.html">Alle kvartaler</a> · Hent som '
@@ -67,7 +69,7 @@ def publish_site(
             encoding="utf-8",
         )
         (directory / f"{q}.json").write_text(
-            json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+            json.dumps(spec_json(report), ensure_ascii=False, indent=2), encoding="utf-8"
         )
         (directory / f"{q}.csv").write_text(to_csv(report), encoding="utf-8")
         (directory / f"{q}.xlsx").write_bytes(to_xlsx(report))

@@ -107,7 +107,9 @@ def get_report(
     """The report of spec/call-data.md for a quarter or a period (R3.13)."""
     period = period_of(quarter, from_, to)
     try:
-        report = build_report(request.app.state.engine, period, threshold)
+        report = build_report(
+            request.app.state.engine, period, threshold, measurements=format in ("html", "xlsx")
+        )
     except PeriodError as exc:
         raise HTTPException(422, str(exc)) from None
     headers = {}

@@ -127,11 +127,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from omstilling.web.api_messages import router as messages_router
 
     app.include_router(messages_router)
-    from omstilling.web import api_calls, stats
+    from omstilling.web import api_calls, api_quality, quality_pages, stats
 
     # app.state.call_event_listeners (set above) are called by api_calls after each commit.
     app.include_router(api_calls.router)
+    app.include_router(api_quality.router)
     app.include_router(stats.router)
+    app.include_router(quality_pages.router)
     return app
 
 

@@ -60,7 +60,7 @@ def statistics(
             quarter = quarters[0] if quarters else quarter_of(local_now(request, org).date())
             start, end = quarter_bounds(quarter)
         period = Period(start, end)
-        report = build_report(engine, period, threshold, organisation=org)
+        report = build_report(engine, period, threshold, organisation=org, measurements=True)
         title = (
             f"{quarter[-1]}. kvartal {quarter[:4]}" if quarter else f"{period.start} – {period.end}"
         )

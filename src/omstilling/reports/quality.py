@@ -1,0 +1,26 @@
+"""The `service_measurements` block of the report: test calls and their quality
+criteria (R1.7), in all and per unit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from omstilling.domain.organisation import Organisation
+from omstilling.domain.quality import summarise
+from omstilling.store.quality import measured_between
+
+
+def municipality_tz(org: Organisation | None) -> ZoneInfo:
+    return ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
+
+
+def quality_summary(
+    engine: Engine, start: date, end: date, org: Organisation | None
+) -> dict[str, Any]:
+    calls = measured_between(engine, start, end, municipality_tz(org))
+    names = {uid: u.name for uid, u in org.units.items()} if org else {}
+    return summarise(calls, names)

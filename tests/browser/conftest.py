@@ -73,6 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         unit_id="jobcenter",
         display_name="Redaktør, Jobcenter",
     )
+    accounts.add_user(engine, "chef", "manager", PASSWORD, display_name="Charlotte Chef")
     token = accounts.create_token(engine, "pbx", ["calls:write"])
     app = create_app(Settings(database_url=url, cookie_secure=False), engine=engine)
     app.state.clock = lambda: MONDAY_10

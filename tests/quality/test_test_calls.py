@@ -264,3 +264,21 @@ def test_r1_7_the_quarterly_report_shows_the_test_calls(org_engine: Engine) -> N
     assert to_xlsx(report)[:2] == b"PK"
     empty = build_report(org_engine, Period(date(2027, 1, 1), date(2027, 3, 31)), measurements=True)
     assert "Ingen testopkald i perioden" in render_report(empty, org=org)
+
+
+def test_r1_7_migration_0009_adds_and_removes_the_test_calls_table(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from omstilling.store.db import alembic_config, ensure_schema, make_engine
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0008")
+    assert "test_calls" not in inspect(engine).get_table_names()
+    ensure_schema(engine)
+    assert add_test_calls(engine, parse_csv(CSV, CPH, UNITS), actor="t", now=NOW) == 4
+    command.downgrade(alembic_config(engine), "0008")
+    assert "test_calls" not in inspect(engine).get_table_names()
+    ensure_schema(engine)
+    assert measured_between(engine, date(2026, 11, 1), date(2026, 11, 30), CPH) == []
+    engine.dispose()

@@ -11,13 +11,12 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from omstilling.domain.advice import Advice, Inquiry, advise
 from omstilling.domain.hours import parse_moment, to_local
-from omstilling.domain.organisation import Organisation
+from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.search import SearchIndex
 from omstilling.store.organisation import SnapshotCache
 from omstilling.store.presence import load_presence
@@ -98,7 +97,7 @@ class Directory:
     def moment(self, text: str | None, now: datetime) -> datetime:
         """`--at` / `at`: local time of the municipality unless an offset is given."""
         org = self.organisation()
-        tz = ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
+        tz = municipality_tz(org)
         if text is None or text == "":
             return to_local(now, tz)
         return parse_moment(text, tz)

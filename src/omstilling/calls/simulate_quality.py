@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from omstilling.calls.simulate import END, MAILING_SENT, START
-from omstilling.domain.organisation import Organisation
+from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.quality import CRITERIA, TestCall
-from omstilling.reports.quality import municipality_tz
 from omstilling.store.quality import add_test_calls
 from omstilling.store.quality_models import TestCallRow
 

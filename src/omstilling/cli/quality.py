@@ -33,8 +33,8 @@ def import_cmd(
     Columns (a header line names them, in any order): at, unit, answered, and
     optionally wait_seconds, served, kindness, calm, clarity, honesty (1-5),
     apology, by, note."""
+    from omstilling.domain.organisation import municipality_tz
     from omstilling.domain.quality import QualityErrors, parse_csv
-    from omstilling.reports.quality import municipality_tz
     from omstilling.store.organisation import load_organisation
     from omstilling.store.quality import add_test_calls
 

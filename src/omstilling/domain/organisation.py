@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 UnitKind = Literal["directorate", "department", "team", "staff", "institution"]
 UNIT_KINDS: tuple[UnitKind, ...] = ("directorate", "department", "team", "staff", "institution")
@@ -287,3 +288,8 @@ class Organisation:
     def switchboard_unit(self) -> Unit | None:
         sb = self.municipality.switchboard
         return self.units.get(sb) if sb else None
+
+
+def municipality_tz(org: Organisation | None) -> ZoneInfo:
+    """The municipality's time zone (Copenhagen when no organisation is loaded)."""
+    return ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")

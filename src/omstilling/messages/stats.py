@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, or_, select
 
+from omstilling.domain.organisation import municipality_tz
 from omstilling.messages.records import MESSAGES, to_message, utc
 from omstilling.store.organisation import load_organisation
 
@@ -39,7 +39,7 @@ def messages_summary(
     now = utc(now or datetime.now(UTC))
     with engine.connect() as conn:
         org = load_organisation(conn)
-        tz = ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
+        tz = municipality_tz(org)
         lo = datetime.combine(start, time(), tz).astimezone(UTC)
         hi = datetime.combine(end + timedelta(days=1), time(), tz).astimezone(UTC)
 

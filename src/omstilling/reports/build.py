@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -36,7 +35,7 @@ from omstilling.domain.kpi import (
     unanswered_share,
     weeks_between,
 )
-from omstilling.domain.organisation import Organisation
+from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.reports.messages import messages_by_target, messages_summary
 from omstilling.reports.quality import quality_summary
 from omstilling.store.organisation import load_organisation
@@ -190,7 +189,7 @@ def _console(
         from omstilling.store.account_models import ConsoleAction
     except ImportError:  # the console is not installed
         return []
-    tz = ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
+    tz = municipality_tz(org)
     lo = datetime.combine(period.start, time(), tz).astimezone(UTC)
     hi = datetime.combine(period.end + timedelta(days=1), time(), tz).astimezone(UTC)
     c = ConsoleAction

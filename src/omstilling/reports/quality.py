@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from omstilling.domain.organisation import Organisation
+from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.quality import summarise
 from omstilling.store.quality import measured_between
-
-
-def municipality_tz(org: Organisation | None) -> ZoneInfo:
-    return ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
 
 
 def quality_summary(

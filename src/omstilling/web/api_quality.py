@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from omstilling.accounts import Principal
+from omstilling.domain.organisation import municipality_tz
 from omstilling.domain.quality import QualityError, read_test_call
-from omstilling.reports.quality import municipality_tz, quality_summary
+from omstilling.reports.quality import quality_summary
 from omstilling.store.quality import add_test_calls
 from omstilling.web import deps
 from omstilling.web.api_calls import period_of

@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,7 +23,7 @@ from omstilling.accounts import (
 from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
 from omstilling.domain.danish import format_clock, format_moment, format_phone
 from omstilling.domain.hours import compile_schedule
-from omstilling.domain.organisation import Organisation
+from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.presence import Presence, shown_as
 from omstilling.routing import (
     CitizenFactError,
@@ -131,14 +130,10 @@ def _message_badge(request: Request, org: Organisation, user: Principal) -> dict
         return None
 
 
-def tz_of(org: Organisation | None) -> ZoneInfo:
-    return ZoneInfo(org.municipality.timezone if org else "Europe/Copenhagen")
-
-
 def local_now(request: Request, org: Organisation | None) -> datetime:
     """Now in the municipality's time zone, from the app's clock (tests set a fixed one)."""
     now: datetime = request.app.state.clock()
-    return now.astimezone(tz_of(org))
+    return now.astimezone(municipality_tz(org))
 
 
 # --- sign in and out --------------------------------------------------------------------------

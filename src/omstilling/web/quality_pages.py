@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from omstilling.accounts import Principal
+from omstilling.domain.organisation import municipality_tz
 from omstilling.domain.quality import CRITERIA, QualityError, read_test_call
-from omstilling.reports.quality import municipality_tz
 from omstilling.store.quality import add_test_calls, measured_between
 from omstilling.web.auth import page_user, role_required
 from omstilling.web.deps import directory, now

@@ -241,7 +241,7 @@ def in_process(org: Any, n_questions: int, ref_sample: int, seed: int) -> list[S
 
     from omstilling.domain.advice import Inquiry, NothingFound, advise
     from omstilling.domain.presence import Presence
-    from omstilling.search import SearchIndex
+    from omstilling.domain.search import SearchIndex
 
     started = time.perf_counter()
     index = SearchIndex.build(org)
@@ -460,7 +460,7 @@ def over_http(
     import httpx
 
     from omstilling import orgfile
-    from omstilling.demo_org import demo_yaml
+    from omstilling.demo.org import demo_yaml
 
     demo = orgfile.parse(demo_yaml()).organisation
     questions = [q for _, q in build_questions(demo, 10_000, args.seed)]

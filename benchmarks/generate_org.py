@@ -3,7 +3,7 @@
     python benchmarks/generate_org.py --units 2000 --employees 50000 --keywords 20000 \\
         -o /tmp/cph.yaml [--seed 1]
 
-The file is valid in every respect, like the demo (`omstilling.demo_org`): unique
+The file is valid in every respect, like the demo (`omstilling.demo.org`): unique
 slug ids, valid Danish numbers (direct numbers from 33 50 00 00 upwards, function
 numbers from 33 40 00 00), hours that parse, references that resolve and case
 distributions of all three kinds without overlaps. It is deterministic by seed.
@@ -29,7 +29,7 @@ from typing import Any
 
 import phonenumbers
 
-from omstilling.demo_org import (
+from omstilling.demo.org import (
     FIRST_NAMES,
     TASKS,
     format_number,

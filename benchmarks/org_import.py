@@ -186,7 +186,7 @@ def step_load(_path: Path, db: str, runs: int) -> dict[str, Any]:
 
 
 def step_index(path: Path, _db: str, runs: int) -> dict[str, Any]:
-    from omstilling.search import SearchIndex
+    from omstilling.domain.search import SearchIndex
 
     org = _parse(path).organisation
     times = []

@@ -58,7 +58,7 @@ def test_demo_builds_its_own_database_and_advises_the_right_caseworker(tmp_path:
 
 
 def test_the_example_file_is_the_demo(tmp_path: Path) -> None:
-    from omstilling.demo_org import demo_yaml
+    from omstilling.demo.org import demo_yaml
 
     example = Path(__file__).resolve().parent.parent / "examples" / "randers.yaml"
     assert example.read_text(encoding="utf-8") == demo_yaml()

@@ -24,8 +24,9 @@ import phonenumbers
 import pytest
 import yaml
 
-from omstilling import demo_org, orgfile
-from omstilling.demo_org import demo_organisation, demo_yaml
+from omstilling import orgfile
+from omstilling.demo import org as demo_org
+from omstilling.demo.org import demo_organisation, demo_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "randers.yaml"

@@ -27,8 +27,8 @@ from omstilling.domain.organisation import (
     Task,
     Unit,
 )
+from omstilling.domain.search import Hit, SearchIndex, fold
 from omstilling.orgfile import parse_text
-from omstilling.search import Hit, SearchIndex, fold
 
 MINI = Path(__file__).resolve().parent.parent.parent / "shared" / "acceptance" / "randers-mini.yaml"
 HOURS = MunicipalityHours("Mo-Fr 09:00-15:00", "Mo-Fr 09:00-15:00", "Mo-Fr 09:00-15:00")

@@ -18,9 +18,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from omstilling.clock import utc
 from omstilling.domain.organisation import Organisation
 from omstilling.store.account_models import ApiToken, LoginAttempt, SessionRow, UserRow
-from omstilling.store.presence import utc
 
 log = logging.getLogger("omstilling.auth")
 

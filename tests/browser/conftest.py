@@ -44,7 +44,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     import uvicorn
 
     from omstilling import accounts
-    from omstilling.demo_org import demo_yaml
+    from omstilling.demo.org import demo_yaml
     from omstilling.orgfile import parse_text
     from omstilling.settings import Settings
     from omstilling.store.db import ensure_schema, make_engine

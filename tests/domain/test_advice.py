@@ -76,8 +76,8 @@ def _moment(value: object) -> datetime:
 def randers() -> tuple[Organisation, Any]:
     if not SCENARIOS_FILE.exists():
         pytest.skip("no shared/acceptance")
+    from omstilling.domain.search import SearchIndex
     from omstilling.orgfile import parse_text
-    from omstilling.search import SearchIndex
 
     doc = yaml.safe_load(SCENARIOS_FILE.read_text(encoding="utf-8"))
     org = parse_text((ACCEPTANCE / doc["fixture"]).read_text(encoding="utf-8"))
@@ -816,13 +816,13 @@ def test_invalid_citizen_facts_are_refused_without_echoing_them(kw: dict[str, An
 
 
 def test_query_matching_nothing_raises_nothing_found() -> None:
-    pytest.importorskip("omstilling.search")
+    pytest.importorskip("omstilling.domain.search")
     with pytest.raises(NothingFound, match="nothing matches the query"):
         ask(query="qqqqxxxxzzzz")
 
 
 def test_query_candidates_come_from_the_search_chosen_first() -> None:
-    pytest.importorskip("omstilling.search")
+    pytest.importorskip("omstilling.domain.search")
     a = ask(query="Mette Dahl")
     assert a.employee == "job-mette"
     assert a.candidates[0].id == "job-mette"

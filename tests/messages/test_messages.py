@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from omstilling import messages
+from omstilling.clock import utc
 from omstilling.messages import Change, NewMessage
-from omstilling.messages.records import utc
 from omstilling.settings import Settings
 from omstilling.store import presence
 from omstilling.store.message_models import MessageDelivery, MessageEvent, MessageRow

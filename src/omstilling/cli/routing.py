@@ -10,16 +10,17 @@ import typer
 
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, fail, open_engine
-from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
-from omstilling.domain.hours import HoursError
-from omstilling.domain.presence import CODES, shown_as
-from omstilling.routing import (
+from omstilling.directory import (
     CitizenFactError,
     Directory,
     parse_birth_day,
     parse_postcode,
     parse_surname,
 )
+from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.hours import HoursError
+from omstilling.domain.presence import CODES, shown_as
+from omstilling.errors import NotFound
 from omstilling.store import presence as store
 
 absence_app = typer.Typer(help="Employees' absence codes (R3.11).", no_args_is_help=True)
@@ -139,7 +140,7 @@ def absence_set(
         store.set_absence(
             directory.engine, employee, code, start, end, note, actor="cli", now=datetime.now(UTC)
         )
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise fail(str(exc), 2) from None
     except ValueError as exc:
         raise fail(str(exc), 2) from None
@@ -155,7 +156,7 @@ def absence_clear(
     directory = _directory(db)
     try:
         n = store.clear_absence(directory.engine, employee, now=datetime.now(UTC))
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise fail(str(exc), 2) from None
     typer.echo(f"{employee}: present ({n} code(s) ended)")
 
@@ -194,7 +195,7 @@ def unit_away_cmd(
         store.unit_away(
             directory.engine, unit, start, end, note, actor="cli", now=datetime.now(UTC)
         )
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise fail(str(exc), 2) from None
     except ValueError as exc:
         raise fail(str(exc), 2) from None
@@ -214,7 +215,7 @@ def unit_back_cmd(
     moment = _moment(directory, at)
     try:
         n = store.unit_back(directory.engine, unit, moment)
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise fail(str(exc), 2) from None
     typer.echo(f"{unit}: back at {moment.isoformat(timespec='minutes')} ({n} absence(s) ended)")
 

@@ -54,17 +54,17 @@ def demo(
     ] = False,
 ) -> None:
     """Build the demo municipality (Randers) in ./omstilling-demo.db and serve it."""
-    from omstilling.demo import DEMO_DB, DEMO_SECRET, build_demo
+    from omstilling.demo.build import DEMO_DB, DEMO_SECRET, build_demo
 
     info = build_demo()
     typer.echo(
         f"Demo: Randers Kommune, {info.units} enheder, {info.employees} medarbejdere, "
         f"{info.tasks} opgaver ({DEMO_DB}, revision {info.revision})."
     )
-    # Call history (omstilling.calls.simulate): a simulated 4th quarter 2026 of
+    # Call history (omstilling.demo.calls): a simulated 4th quarter 2026 of
     # queue_log, so the statistics have a story; a second build adds nothing.
-    from omstilling.calls.simulate import import_demo_calls
-    from omstilling.calls.simulate_quality import import_demo_test_calls
+    from omstilling.demo.calls import import_demo_calls
+    from omstilling.demo.quality import import_demo_test_calls
     from omstilling.store.db import make_engine
     from omstilling.store.organisation import load_organisation
 

@@ -34,7 +34,7 @@ from omstilling.domain.presence import (
 )
 
 if TYPE_CHECKING:
-    from omstilling.search import SearchIndex
+    from omstilling.domain.search import SearchIndex
 
 __all__ = [
     "AbsenceView",
@@ -265,7 +265,7 @@ def _resolve(
         found = Candidate("task", task.id, task.name, task.unit, 1.0)
     else:
         if index is None:
-            from omstilling.search import SearchIndex
+            from omstilling.domain.search import SearchIndex
 
             index = SearchIndex.build(org)
         hits = index.search(inquiry.query or "")

@@ -11,6 +11,7 @@ The pure rules (due time, overdue, the sentence to the citizen, transitions) are
 from __future__ import annotations
 
 from omstilling.domain.callbacks import InvalidTransition, Message
+from omstilling.errors import NotFound
 from omstilling.messages.core import (
     Change,
     Created,
@@ -36,7 +37,6 @@ from omstilling.messages.delivery import (
 )
 from omstilling.messages.records import NoOrganisation
 from omstilling.messages.stats import messages_summary
-from omstilling.store.presence import NotFound
 
 __all__ = [
     "Change",

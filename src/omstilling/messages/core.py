@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
+from omstilling.clock import utc
 from omstilling.domain import danish
 from omstilling.domain.callbacks import (
     OPEN_STATUSES,
@@ -31,6 +32,7 @@ from omstilling.domain.callbacks import (
 )
 from omstilling.domain.hours import to_local
 from omstilling.domain.organisation import Organisation
+from omstilling.errors import NotFound
 from omstilling.messages import delivery
 from omstilling.messages.records import (
     DELIVERIES,
@@ -39,10 +41,9 @@ from omstilling.messages.records import (
     organisation,
     record_event,
     to_message,
-    utc,
 )
 from omstilling.settings import Settings
-from omstilling.store.presence import NotFound, load_presence
+from omstilling.store.presence import load_presence
 
 MAX_NAME = 200
 MAX_ABOUT = 300

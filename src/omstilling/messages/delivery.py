@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, func, select
 
 from omstilling import mail
+from omstilling.clock import utc
 from omstilling.domain.callbacks import (
     Message,
     absent_past,
@@ -43,7 +44,6 @@ from omstilling.messages.records import (
     organisation,
     record_event,
     to_message,
-    utc,
 )
 from omstilling.settings import Settings
 from omstilling.store.presence import load_presence

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.sql.schema import Table
 
+from omstilling.clock import opt_utc, utc
 from omstilling.domain.callbacks import Message, Outcome, Status
 from omstilling.domain.organisation import Organisation
 from omstilling.store.message_models import MessageDelivery, MessageEvent, MessageRow
@@ -21,17 +22,6 @@ DELIVERIES = cast(Table, MessageDelivery.__table__)
 class NoOrganisation(LookupError):
     def __init__(self) -> None:
         super().__init__("no organisation has been imported yet")
-
-
-def utc(moment: datetime) -> datetime:
-    """Aware UTC; SQLite hands back naive datetimes that were stored as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def opt_utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else utc(moment)
 
 
 def to_message(row: Any) -> Message:

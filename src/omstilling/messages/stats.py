@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
+from omstilling.clock import utc
 from omstilling.domain.organisation import municipality_tz
-from omstilling.messages.records import MESSAGES, to_message, utc
+from omstilling.messages.records import MESSAGES, to_message
 from omstilling.store.organisation import load_organisation
 
 FIGURES = ("taken", "closed", "callbacks_due", "callbacks_on_time", "overdue")

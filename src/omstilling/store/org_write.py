@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.sql.schema import Table
 
 from omstilling.domain.organisation import Employee, Mailing, Municipality, Organisation, Task, Unit
-from omstilling.orgdiff import Change
+from omstilling.orgfile.diff import Change
 from omstilling.store import models as m
 
 

@@ -34,7 +34,7 @@ from omstilling.domain.organisation import (
     TransferOnlyTo,
     Unit,
 )
-from omstilling.orgdiff import Change, diff
+from omstilling.orgfile.diff import Change, diff
 from omstilling.store.org_write import (
     AUDIT,
     EMP_TASKS,

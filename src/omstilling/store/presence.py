@@ -8,30 +8,18 @@ health and private data and is purged after a configurable time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
+from omstilling.clock import utc
 from omstilling.domain.presence import Absence, Presence, UnitAway, validate_absence
 from omstilling.domain.presence import validate_unit_away as _validate_away
+from omstilling.errors import NotFound
 from omstilling.store.models import AbsenceRow, EmployeeRow, UnitAwayRow, UnitRow
 
 PRIVATE_CODES = ("sick", "private")
-
-
-class NotFound(LookupError):
-    def __init__(self, kind: str, ident: str) -> None:
-        self.kind = kind
-        self.id = ident
-        super().__init__(f"unknown {kind} '{ident}'")
-
-
-def utc(moment: datetime) -> datetime:
-    """Aware UTC; SQLite hands back naive datetimes that were stored as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _exists(conn: Connection, model: type[EmployeeRow] | type[UnitRow], ident: str) -> None:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select
 
+from omstilling.clock import utc
 from omstilling.domain.quality import CRITERIA, TestCall
-from omstilling.store.presence import utc
 from omstilling.store.quality_models import TestCallRow
 
 __all__ = ["add_test_calls", "measured_between"]

@@ -16,8 +16,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from omstilling import __version__
+from omstilling.directory import Directory
 from omstilling.live import LiveHub, LivePublisher, make_bus
-from omstilling.routing import Directory
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
@@ -102,21 +102,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             },
         )
 
-    from omstilling.web import (
-        api,
-        api_routing,
-        boards,
-        console_messages,
-        live_routes,
-        messages_pages,
-        pages,
-    )
+    from omstilling.web.api import core as api
+    from omstilling.web.api import routing as api_routing
+    from omstilling.web.console import boards, pages
+    from omstilling.web.console import live as live_routes
+    from omstilling.web.console import message_pages as messages_pages
+    from omstilling.web.console import messages as console_messages
 
     app.include_router(api.router)
     app.include_router(api_routing.router)
     app.include_router(pages.router)
     app.include_router(boards.router)
-    from omstilling.web import editor, public
+    from omstilling.web.editor import routes as editor
+    from omstilling.web.public import routes as public
 
     app.include_router(editor.router)
     app.include_router(public.pages)
@@ -124,10 +122,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(live_routes.router)
     app.include_router(console_messages.router)
     app.include_router(messages_pages.router)
-    from omstilling.web.api_messages import router as messages_router
+    from omstilling.web.api.messages import router as messages_router
 
     app.include_router(messages_router)
-    from omstilling.web import api_calls, api_quality, quality_pages, stats
+    from omstilling.web.api import calls as api_calls
+    from omstilling.web.api import quality as api_quality
+    from omstilling.web.stats import routes as stats
+    from omstilling.web.stats import test_calls as quality_pages
 
     # app.state.call_event_listeners (set above) are called by api_calls after each commit.
     app.include_router(api_calls.router)

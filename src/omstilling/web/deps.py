@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import Request
 
-from omstilling.routing import Directory
+from omstilling.directory import Directory
 from omstilling.settings import Settings
 
 

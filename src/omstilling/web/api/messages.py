@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling import messages
 from omstilling.accounts import Principal
+from omstilling.directory import Directory
 from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
 from omstilling.domain.hours import HoursError
 from omstilling.domain.organisation import Organisation
-from omstilling.routing import Directory
 from omstilling.web import deps
 from omstilling.web.auth import require
 

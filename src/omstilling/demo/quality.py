@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from omstilling.calls.simulate import END, MAILING_SENT, START
+from omstilling.demo.calls import END, MAILING_SENT, START
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.quality import CRITERIA, TestCall
 from omstilling.store.quality import add_test_calls

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from omstilling.domain.advice import Advice, Inquiry, advise
 from omstilling.domain.hours import parse_moment, to_local
 from omstilling.domain.organisation import Organisation, municipality_tz
-from omstilling.search import SearchIndex
+from omstilling.domain.search import SearchIndex
 from omstilling.store.organisation import SnapshotCache
 from omstilling.store.presence import load_presence
 

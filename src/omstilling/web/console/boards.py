@@ -14,8 +14,8 @@ from omstilling.domain.hours import compile_schedule
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.store import presence as store
 from omstilling.web.auth import page_user
+from omstilling.web.console.pages import local_now, render, unit_state
 from omstilling.web.deps import directory
-from omstilling.web.pages import local_now, render, unit_state
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]

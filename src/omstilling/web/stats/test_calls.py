@@ -18,8 +18,8 @@ from omstilling.domain.organisation import municipality_tz
 from omstilling.domain.quality import CRITERIA, QualityError, read_test_call
 from omstilling.store.quality import add_test_calls, measured_between
 from omstilling.web.auth import page_user, role_required
+from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory, now
-from omstilling.web.pages import local_now, render
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]

@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse
 from omstilling.domain.danish import format_clock, format_date, format_phone
 from omstilling.domain.hours import Schedule, compile_schedule
 from omstilling.domain.organisation import Employee, Number, Organisation, Unit
+from omstilling.web.console.pages import current_user_or_none, local_now, render
 from omstilling.web.deps import directory
-from omstilling.web.pages import current_user_or_none, local_now, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/public", tags=["public"])

@@ -37,7 +37,7 @@ from omstilling.domain.organisation import (
     TransferOnlyTo,
     Unit,
 )
-from omstilling.orgfields import Validator, hours_error, kind
+from omstilling.orgfile.fields import Validator, hours_error, kind
 
 MAX_BYTES = 64 * 1024 * 1024
 TOP_KEYS = {"format", "revision", "municipality", "units", "mailings"}
@@ -516,8 +516,8 @@ def _mailing(v: Validator, raw: Any, path: str) -> Mailing | None:
 
 
 # The writing side lives in orgdump; the file's API stays in one place.
-from omstilling.orgcheck import check_references, unique  # noqa: E402
-from omstilling.orgdump import (  # noqa: E402
+from omstilling.orgfile.check import check_references, unique  # noqa: E402
+from omstilling.orgfile.write import (  # noqa: E402
     FORMAT,
     dump,
     employee_doc,

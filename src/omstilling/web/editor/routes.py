@@ -17,16 +17,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from omstilling.accounts import Principal
+from omstilling.clock import utc
 from omstilling.domain.danish import format_date
 from omstilling.domain.organisation import Organisation, Unit
 from omstilling.store import presence as presence_store
 from omstilling.store.organisation import save_edit
-from omstilling.web import editor_forms as forms
 from omstilling.web.auth import page_user, role_required
+from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
 from omstilling.web.deps import now as deps_now
-from omstilling.web.editor_page import KIND_LABELS, is_stale, unit_page, week_preview
-from omstilling.web.pages import local_now, render
+from omstilling.web.editor import forms
+from omstilling.web.editor.page import KIND_LABELS, is_stale, unit_page, week_preview
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
@@ -130,7 +131,7 @@ def _save(
         actor=user.name,
         source="web",
         # UTC: SQLite keeps the wall time and drops the zone, and the store reads it as UTC.
-        now=presence_store.utc(deps_now(request)),
+        now=utc(deps_now(request)),
     )
     if warnings:
         # Shown at once rather than lost in a redirect: gaps in a distribution are worth a look.

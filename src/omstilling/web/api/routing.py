@@ -12,16 +12,17 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling.accounts import Principal
-from omstilling.domain.advice import Inquiry, InvalidInquiry, NothingFound, UnknownId
-from omstilling.domain.hours import HoursError
-from omstilling.domain.presence import CODES, shown_as
-from omstilling.routing import (
+from omstilling.directory import (
     CitizenFactError,
     Directory,
     parse_birth_day,
     parse_postcode,
     parse_surname,
 )
+from omstilling.domain.advice import Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.hours import HoursError
+from omstilling.domain.presence import CODES, shown_as
+from omstilling.errors import NotFound
 from omstilling.store import presence as store
 from omstilling.web.auth import require
 from omstilling.web.deps import directory, now
@@ -141,7 +142,7 @@ def put_absence(
             actor=who.name,
             now=now(request),
         )
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
@@ -162,7 +163,7 @@ def delete_absence(employee_id: str, request: Request, who: AnyPrincipal) -> Res
     _may_set_absence(d, who, employee_id)
     try:
         store.clear_absence(d.engine, employee_id, now=now(request))
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return Response(status_code=204)
 
@@ -180,7 +181,7 @@ def post_unit_away(
         ident = store.unit_away(
             d.engine, unit_id, start, until, body.note, actor=who.name, now=now(request)
         )
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
@@ -197,6 +198,6 @@ def post_unit_back(
     at = _moment(request, body.at if body else None, "at")
     try:
         ended = store.unit_back(d.engine, unit_id, at)
-    except store.NotFound as exc:
+    except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return {"unit": unit_id, "back_at": at.isoformat(), "ended": ended}

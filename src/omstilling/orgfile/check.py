@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from omstilling.domain.organisation import Mailing, Organisation
-from omstilling.orgfields import Validator
+from omstilling.orgfile.fields import Validator
 
 
 def unique(v: Validator, items: list[tuple[str, str]], kind: str) -> None:

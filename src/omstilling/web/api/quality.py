@@ -21,7 +21,7 @@ from omstilling.domain.quality import QualityError, read_test_call
 from omstilling.reports.quality import quality_summary
 from omstilling.store.quality import add_test_calls
 from omstilling.web import deps
-from omstilling.web.api_calls import period_of
+from omstilling.web.api.calls import period_of
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"])

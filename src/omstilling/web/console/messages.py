@@ -10,12 +10,12 @@ from sqlalchemy import insert
 
 from omstilling import messages
 from omstilling.accounts import Principal
+from omstilling.directory import Directory
 from omstilling.domain.callbacks import default_due
-from omstilling.routing import Directory
 from omstilling.store.account_models import ConsoleAction
 from omstilling.web.auth import page_user, role_required
+from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
-from omstilling.web.pages import local_now, render
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]

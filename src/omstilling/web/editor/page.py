@@ -1,7 +1,7 @@
 """The unit editor's page: what a unit looks like to its editor, with its history and state.
 
-Rendering only; the routes that change anything are in `omstilling.web.editor`,
-the form-to-organisation logic in `omstilling.web.editor_forms`.
+Rendering only; the routes that change anything are in `omstilling.web.editor.routes`,
+the form-to-organisation logic in `omstilling.web.editor.forms`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, or_, select
 
 from omstilling.accounts import Principal
+from omstilling.clock import utc
 from omstilling.domain.danish import format_date, format_moment
 from omstilling.domain.hours import compile_schedule, validate_expression
 from omstilling.domain.organisation import ROLES, Organisation, Unit, with_closed
-from omstilling.store import presence as presence_store
 from omstilling.store.models import AuditEntry, UnitAwayRow
-from omstilling.web import editor_forms as forms
-from omstilling.web.pages import local_now, render
+from omstilling.web.console.pages import local_now, render
+from omstilling.web.editor import forms
 
 ROLE_LABELS = {
     "caseworker": "Sagsbehandler",
@@ -133,7 +133,7 @@ def _history(request: Request, org: Organisation, unit: Unit) -> list[dict[str, 
         out.append(
             {
                 # Stored in UTC (SQLite hands it back naive); shown in the municipality's zone.
-                "at": presence_store.utc(r.at).astimezone(tz).strftime("%d.%m.%Y kl. %H.%M"),
+                "at": utc(r.at).astimezone(tz).strftime("%d.%m.%Y kl. %H.%M"),
                 "actor": r.actor,
                 "source": {"web": "web", "import": "fil", "cli": "kommandolinje"}.get(
                     r.source, r.source
@@ -179,13 +179,13 @@ def _aways(
     with request.app.state.engine.connect() as conn:
         rows = conn.execute(
             select(table)
-            .where(table.c.unit_id == unit_id, ends > presence_store.utc(now))
+            .where(table.c.unit_id == unit_id, ends > utc(now))
             .order_by(table.c.starts_at)
         ).all()
     out = []
     for r in rows:
-        start = presence_store.utc(r.starts_at).astimezone(now.tzinfo)
-        end = presence_store.utc(r.back_at or r.until).astimezone(now.tzinfo)
+        start = utc(r.starts_at).astimezone(now.tzinfo)
+        end = utc(r.back_at or r.until).astimezone(now.tzinfo)
         out.append(
             {
                 "active": start <= now,

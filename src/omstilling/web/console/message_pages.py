@@ -17,8 +17,8 @@ from omstilling.domain.danish import format_moment, format_phone
 from omstilling.domain.hours import to_local
 from omstilling.domain.organisation import Organisation
 from omstilling.web.auth import page_user
+from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
-from omstilling.web.pages import local_now, render
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]

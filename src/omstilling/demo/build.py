@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from omstilling import accounts, orgfile
-from omstilling.demo_org import demo_yaml
+from omstilling.demo.org import demo_yaml
 from omstilling.store.account_models import UserRow
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.models import AbsenceRow

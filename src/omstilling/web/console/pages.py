@@ -20,17 +20,17 @@ from omstilling.accounts import (
     authenticate,
     end_session,
 )
-from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
-from omstilling.domain.danish import format_clock, format_moment, format_phone
-from omstilling.domain.hours import compile_schedule
-from omstilling.domain.organisation import Organisation, municipality_tz
-from omstilling.domain.presence import Presence, shown_as
-from omstilling.routing import (
+from omstilling.directory import (
     CitizenFactError,
     parse_birth_day,
     parse_postcode,
     parse_surname,
 )
+from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.danish import format_clock, format_moment, format_phone
+from omstilling.domain.hours import compile_schedule
+from omstilling.domain.organisation import Organisation, municipality_tz
+from omstilling.domain.presence import Presence, shown_as
 from omstilling.store.account_models import ConsoleAction
 from omstilling.store.presence import load_presence
 from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user, start_session

@@ -21,8 +21,8 @@ from omstilling.reports.build import Period, PeriodError, build_report
 from omstilling.reports.html import CSS, report_body
 from omstilling.reports.publish import quarters_with_calls
 from omstilling.web.auth import page_user, role_required
+from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
-from omstilling.web.pages import local_now, render
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]

@@ -5,7 +5,7 @@ Pages post plain HTML forms; each function here turns one form into a whole new
 them (phone numbers, hours expressions) and `validated` dumps the result to the
 organisation file's document and parses it again, so a web edit obeys exactly the
 rules of the file and is stored normalised (E.164, trimmed), or not at all.
-No FastAPI here: the routes live in `omstilling.web.editor`.
+No FastAPI here: the routes live in `omstilling.web.editor.routes`.
 """
 
 from __future__ import annotations

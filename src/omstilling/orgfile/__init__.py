@@ -1,0 +1,42 @@
+"""The organisation file (format `omstilling/1`, spec/organisation-file.md).
+
+A small facade: `read` turns a file into a validated `Organisation` (its field
+readers in `fields`, its cross-checks in `check`), `write` turns one back into
+the canonical document, `diff` says what changes between two organisations.
+"""
+
+from omstilling.orgfile.read import (
+    FORMAT,
+    MAX_BYTES,
+    OrgFileError,
+    ParseResult,
+    dump,
+    employee_doc,
+    mailing_doc,
+    municipality_doc,
+    parse,
+    parse_bytes,
+    parse_data,
+    parse_text,
+    task_doc,
+    to_document,
+    unit_doc,
+)
+
+__all__ = [
+    "FORMAT",
+    "MAX_BYTES",
+    "OrgFileError",
+    "ParseResult",
+    "dump",
+    "employee_doc",
+    "mailing_doc",
+    "municipality_doc",
+    "parse",
+    "parse_bytes",
+    "parse_data",
+    "parse_text",
+    "task_doc",
+    "to_document",
+    "unit_doc",
+]

@@ -515,7 +515,7 @@ def _mailing(v: Validator, raw: Any, path: str) -> Mailing | None:
     )
 
 
-# The writing side lives in orgdump; the file's API stays in one place.
+# The writing side lives in orgfile.write; the file's API stays in one place.
 from omstilling.orgfile.check import check_references, unique  # noqa: E402
 from omstilling.orgfile.write import (  # noqa: E402
     FORMAT,

@@ -1,12 +1,27 @@
-"""Errors that every layer shares: the web maps them to HTTP answers, the CLI to exit codes."""
+"""Errors that every layer shares: the catalogue is `omstilling.domain.errors` (pure, so the
+domain's own rules raise them too); the web maps each kind to an HTTP answer
+(`omstilling.web.errors`), the CLI to an exit code (`omstilling.cli.common`)."""
 
 from __future__ import annotations
 
+from omstilling.domain.errors import (
+    Conflict,
+    DomainError,
+    ErrorKind,
+    Forbidden,
+    Invalid,
+    NoOrganisation,
+    NotFound,
+    Unavailable,
+)
 
-class NotFound(LookupError):
-    """An id that names nothing (or nothing any more: removed from the organisation)."""
-
-    def __init__(self, kind: str, ident: str) -> None:
-        self.kind = kind
-        self.id = ident
-        super().__init__(f"unknown {kind} '{ident}'")
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "ErrorKind",
+    "Forbidden",
+    "Invalid",
+    "NoOrganisation",
+    "NotFound",
+    "Unavailable",
+]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from omstilling import __version__
 from omstilling.directory import Directory
+from omstilling.errors import DomainError
 from omstilling.live import LiveHub, LivePublisher, make_bus
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
@@ -30,7 +31,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is None:
         engine = make_engine(settings.database_url)
     ensure_schema(engine)
+    app = FastAPI(
+        lifespan=_lifespan(settings, engine),
+        title="omstilling",
+        version=__version__,
+        description="The switchboard system for Danish municipalities: organisation, hours, "
+        "routing advice, presence, messages and call statistics.",
+    )
+    _state(app, settings, engine)
+    setup_oidc(app, settings)
+    _exception_handlers(app)
+    _routers(app)
+    return app
 
+
+def _lifespan(
+    settings: Settings, engine: Engine
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The bus (LISTEN/NOTIFY on PostgreSQL) lives as long as the server does.
@@ -58,13 +75,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             if app.state.live is live:
                 app.state.live = None
 
-    app = FastAPI(
-        lifespan=lifespan,
-        title="omstilling",
-        version=__version__,
-        description="The switchboard system for Danish municipalities: organisation, hours, "
-        "routing advice, presence, messages and call statistics.",
-    )
+    return lifespan
+
+
+def _state(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.settings = settings
     app.state.engine = engine
     app.state.snapshots = SnapshotCache(engine, max_age=0.5)
@@ -79,8 +93,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.templates = Jinja2Templates(directory=here / "templates")
     app.mount("/static", StaticFiles(directory=here / "static"), name="static")
 
-    setup_oidc(app, settings)
 
+def _exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(login_redirect_target(exc), status_code=303)
@@ -102,40 +116,42 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             },
         )
 
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        # One mapping from the catalogue's kinds to HTTP answers (omstilling.domain.errors);
+        # the texts name what is wrong and never repeat a citizen's fact.
+        return JSONResponse(status_code=exc.kind.http_status, content={"detail": str(exc)})
+
+
+def _routers(app: FastAPI) -> None:
+    from omstilling.web.api import calls as api_calls
     from omstilling.web.api import core as api
+    from omstilling.web.api import quality as api_quality
     from omstilling.web.api import routing as api_routing
-    from omstilling.web.console import boards, pages
-    from omstilling.web.console import live as live_routes
-    from omstilling.web.console import message_pages as messages_pages
+    from omstilling.web.api.messages import router as messages_router
+    from omstilling.web.console import boards, live, message_pages, pages
     from omstilling.web.console import messages as console_messages
+    from omstilling.web.editor import routes as editor
+    from omstilling.web.public import routes as public
+    from omstilling.web.stats import routes as stats
+    from omstilling.web.stats import test_calls
 
     app.include_router(api.router)
     app.include_router(api_routing.router)
     app.include_router(pages.router)
     app.include_router(boards.router)
-    from omstilling.web.editor import routes as editor
-    from omstilling.web.public import routes as public
-
     app.include_router(editor.router)
     app.include_router(public.pages)
     app.include_router(public.api)
-    app.include_router(live_routes.router)
+    app.include_router(live.router)
     app.include_router(console_messages.router)
-    app.include_router(messages_pages.router)
-    from omstilling.web.api.messages import router as messages_router
-
+    app.include_router(message_pages.router)
     app.include_router(messages_router)
-    from omstilling.web.api import calls as api_calls
-    from omstilling.web.api import quality as api_quality
-    from omstilling.web.stats import routes as stats
-    from omstilling.web.stats import test_calls as quality_pages
-
-    # app.state.call_event_listeners (set above) are called by api_calls after each commit.
+    # app.state.call_event_listeners (set in _state) are called by api.calls after each commit.
     app.include_router(api_calls.router)
     app.include_router(api_quality.router)
     app.include_router(stats.router)
-    app.include_router(quality_pages.router)
-    return app
+    app.include_router(test_calls.router)
 
 
 def _push_live(app: FastAPI, events: Sequence[Any]) -> None:

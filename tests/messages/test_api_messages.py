@@ -102,6 +102,21 @@ def test_an_unknown_employee_is_404(client: TestClient, org_engine: Engine) -> N
     assert count(org_engine) == 0
 
 
+@pytest.mark.parametrize(
+    "ident", ["2147483648", "9223372036854775808", "99999999999999999999999", "0", "-1"]
+)
+def test_an_id_past_64_bits_or_below_one_is_422_never_500(client: TestClient, ident: str) -> None:
+    # Issue 12 item 10: ids are 32-bit integers in the database; a larger one names nothing.
+    assert client.get(f"/api/v1/messages/{ident}").status_code == 422
+    assert client.patch(f"/api/v1/messages/{ident}", json={"status": "seen"}).status_code == 422
+
+
+def test_an_id_that_names_no_message_is_404(client: TestClient) -> None:
+    assert client.get("/api/v1/messages/2147483647").status_code == 404
+    r = client.patch("/api/v1/messages/424242", json={"status": "seen"})
+    assert r.status_code == 404
+
+
 @pytest.mark.parametrize("text", ["", "   "])
 def test_an_empty_text_is_refused(client: TestClient, text: str) -> None:
     r = client.post("/api/v1/messages", json={**MESSAGE, "text": text})

@@ -11,7 +11,7 @@ The pure rules (due time, overdue, the sentence to the citizen, transitions) are
 from __future__ import annotations
 
 from omstilling.domain.callbacks import InvalidTransition, Message
-from omstilling.errors import NotFound
+from omstilling.errors import NoOrganisation, NotFound
 from omstilling.messages.core import (
     Change,
     Created,
@@ -35,7 +35,6 @@ from omstilling.messages.delivery import (
     escalate_overdue,
     run_once,
 )
-from omstilling.messages.records import NoOrganisation
 from omstilling.messages.stats import messages_summary
 
 __all__ = [

@@ -32,7 +32,7 @@ from omstilling.domain.callbacks import (
 )
 from omstilling.domain.hours import to_local
 from omstilling.domain.organisation import Organisation
-from omstilling.errors import NotFound
+from omstilling.errors import Conflict, Invalid, NotFound
 from omstilling.messages import delivery
 from omstilling.messages.records import (
     DELIVERIES,
@@ -50,7 +50,7 @@ MAX_ABOUT = 300
 MAX_TEXT = 4000
 
 
-class MessageError(ValueError):
+class MessageError(Invalid):
     """Invalid input; the message names the field and never repeats its value."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -58,7 +58,7 @@ class MessageError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-class NotInUnit(ValueError):
+class NotInUnit(Conflict, ValueError):
     """R3.6 lets colleagues of the unit take over a message; this one is not."""
 
 

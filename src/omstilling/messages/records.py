@@ -11,17 +11,13 @@ from sqlalchemy.sql.schema import Table
 from omstilling.clock import opt_utc, utc
 from omstilling.domain.callbacks import Message, Outcome, Status
 from omstilling.domain.organisation import Organisation
+from omstilling.errors import NoOrganisation
 from omstilling.store.message_models import MessageDelivery, MessageEvent, MessageRow
 from omstilling.store.organisation import load_organisation
 
 MESSAGES = cast(Table, MessageRow.__table__)
 EVENTS = cast(Table, MessageEvent.__table__)
 DELIVERIES = cast(Table, MessageDelivery.__table__)
-
-
-class NoOrganisation(LookupError):
-    def __init__(self) -> None:
-        super().__init__("no organisation has been imported yet")
 
 
 def to_message(row: Any) -> Message:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling import messages
@@ -21,11 +21,15 @@ from omstilling.directory import Directory
 from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
 from omstilling.domain.hours import HoursError
 from omstilling.domain.organisation import Organisation
+from omstilling.errors import Forbidden, Invalid, NoOrganisation
 from omstilling.web import deps
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 Who = Annotated[Principal, Depends(require())]
+# Message ids are 32-bit integers (PostgreSQL INTEGER): a larger number names no message
+# and must be refused as input (422), never reach the database (a 500).
+MessageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The message's id")]
 
 
 class MessageRequest(BaseModel):
@@ -57,7 +61,7 @@ class MessagePatch(BaseModel):
 def _org(d: Directory) -> Organisation:
     org = d.organisation()
     if org is None:
-        raise HTTPException(503, "no organisation has been imported yet")
+        raise NoOrganisation()
     return org
 
 
@@ -65,7 +69,7 @@ def _moment(d: Directory, text: str, field: str, now: datetime) -> datetime:
     try:
         return d.moment(text, now)
     except HoursError:
-        raise HTTPException(422, f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
+        raise Invalid(f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
 
 
 def _home_units(org: Organisation, who: Principal) -> set[str]:
@@ -83,15 +87,7 @@ def _may_handle(org: Organisation, who: Principal, unit_id: str) -> None:
     if who.has("messages:write"):
         return
     if unit_id not in _home_units(org, who):
-        raise HTTPException(403, "you may handle only the messages of your own unit")
-
-
-def _errors(exc: Exception) -> HTTPException:
-    if isinstance(exc, messages.NotFound):
-        return HTTPException(404, str(exc))
-    if isinstance(exc, messages.NotInUnit | messages.InvalidTransition):
-        return HTTPException(409, str(exc))
-    return HTTPException(422, str(exc))
+        raise Forbidden("you may handle only the messages of your own unit")
 
 
 def _deliver(request: Request, message_id: int) -> None:
@@ -119,12 +115,9 @@ def post_message(
         about=body.about,
         callback_due=due,
     )
-    try:
-        created = messages.create_message(
-            d.engine, new, actor=who.name, now=now, settings=deps.settings(request), org=org
-        )
-    except (messages.MessageError, messages.NotFound) as exc:
-        raise _errors(exc) from None
+    created = messages.create_message(
+        d.engine, new, actor=who.name, now=now, settings=deps.settings(request), org=org
+    )
     background.add_task(_deliver, request, created.message.id)
     return messages.message_json(org, messages.Listed(created.message, "pending"), now)
 
@@ -146,55 +139,40 @@ def get_messages(
         if employee is None and unit is None:
             employee = who.employee_id
             if employee is None:
-                raise HTTPException(403, "name an employee or a unit of your own")
+                raise Forbidden("name an employee or a unit of your own")
         asked = org.employees[employee].unit if employee in org.employees else unit
         if asked is not None and asked not in _home_units(org, who):
-            raise HTTPException(403, "you may see only the messages of your own unit")
-    try:
-        found = messages.list_messages(
-            d.engine, now=now, employee=employee, unit=unit, status=status, overdue=overdue,
-            org=org,
-        )  # fmt: skip
-        counts = messages.message_counts(d.engine, now=now, employee=employee, unit=unit, org=org)
-    except (messages.MessageError, messages.NotFound) as exc:
-        raise _errors(exc) from None
+            raise Forbidden("you may see only the messages of your own unit")
+    found = messages.list_messages(
+        d.engine, now=now, employee=employee, unit=unit, status=status, overdue=overdue, org=org
+    )
+    counts = messages.message_counts(d.engine, now=now, employee=employee, unit=unit, org=org)
     return {"counts": counts, "messages": [messages.message_json(org, m, now) for m in found]}
 
 
 @router.get("/messages/{message_id}")
-def get_one(message_id: int, request: Request, who: Who) -> dict[str, Any]:
+def get_one(message_id: MessageId, request: Request, who: Who) -> dict[str, Any]:
     d, now = deps.directory(request), deps.now(request)
     org = _org(d)
-    try:
-        listed = messages.get_message(d.engine, message_id)
-    except messages.NotFound as exc:
-        raise _errors(exc) from None
+    listed = messages.get_message(d.engine, message_id)
     _may_handle(org, who, listed.message.unit)
     return messages.message_json(org, listed, now)
 
 
 @router.patch("/messages/{message_id}")
 def patch_message(
-    message_id: int, body: MessagePatch, request: Request, who: Who
+    message_id: MessageId, body: MessagePatch, request: Request, who: Who
 ) -> dict[str, Any]:
     """Mark seen, record a callback and its outcome, close, take over, or move the due time."""
     d, now = deps.directory(request), deps.now(request)
     org = _org(d)
-    try:
-        _may_handle(org, who, messages.get_message(d.engine, message_id).message.unit)
-    except messages.NotFound as exc:
-        raise _errors(exc) from None
+    _may_handle(org, who, messages.get_message(d.engine, message_id).message.unit)
     due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
     change = messages.Change(
         status=body.status, outcome=body.outcome, employee=body.employee, callback_due=due
     )
     try:
         messages.update_message(d.engine, message_id, change, actor=who.name, now=now, org=org)
-    except (
-        messages.MessageError,
-        messages.NotFound,
-        messages.NotInUnit,
-        messages.InvalidTransition,
-    ) as exc:
-        raise _errors(exc) from None
+    except messages.InvalidTransition as exc:
+        raise HTTPException(409, str(exc)) from None
     return messages.message_json(org, messages.get_message(d.engine, message_id), now)

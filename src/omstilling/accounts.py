@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from omstilling.clock import utc
 from omstilling.domain.organisation import Organisation
+from omstilling.errors import Invalid
 from omstilling.store.account_models import ApiToken, LoginAttempt, SessionRow, UserRow
 
 log = logging.getLogger("omstilling.auth")
@@ -60,7 +61,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     pass
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import typer
+from omstilling.cli.common import CommandGroup
 
-app = typer.Typer(
+app = CommandGroup(
     name="omstilling",
     help="omstilling: the switchboard system for Danish municipalities.",
     no_args_is_help=True,

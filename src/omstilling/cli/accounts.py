@@ -9,10 +9,10 @@ import typer
 
 from omstilling import accounts
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, fail, open_engine
+from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 
-user_app = typer.Typer(help="Accounts for people (argon2id passwords).", no_args_is_help=True)
-token_app = typer.Typer(help="Bearer tokens for systems (stored hashed).", no_args_is_help=True)
+user_app = CommandGroup(help="Accounts for people (argon2id passwords).", no_args_is_help=True)
+token_app = CommandGroup(help="Bearer tokens for systems (stored hashed).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
@@ -39,12 +39,9 @@ def user_add(
     """Add a person who signs in."""
     engine = open_engine(db)
     password = None if sso_only else _read_password(password_stdin)
-    try:
-        accounts.add_user(
-            engine, username, role, password, unit_id=unit, employee_id=employee, display_name=name
-        )
-    except accounts.AccountError as exc:
-        raise fail(str(exc), 2) from None
+    accounts.add_user(
+        engine, username, role, password, unit_id=unit, employee_id=employee, display_name=name
+    )
     typer.echo(f"added {username} ({role})")
 
 
@@ -56,10 +53,7 @@ def user_password(
 ) -> None:
     """Set a new password."""
     engine = open_engine(db)
-    try:
-        accounts.set_password(engine, username, _read_password(password_stdin))
-    except accounts.AccountError as exc:
-        raise fail(str(exc), 2) from None
+    accounts.set_password(engine, username, _read_password(password_stdin))
     typer.echo(f"password set for {username}")
 
 

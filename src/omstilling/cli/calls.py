@@ -9,9 +9,9 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, fail, open_engine
+from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 
-calls_app = typer.Typer(
+calls_app = CommandGroup(
     help="Call data from the PBX: queue_log, CDR, rebuild.", no_args_is_help=True
 )
 app.add_typer(calls_app, name="calls")

@@ -16,13 +16,13 @@ import typer
 
 from omstilling import messages
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, fail, open_engine
+from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 from omstilling.domain.danish import format_phone
 from omstilling.domain.hours import to_local
 from omstilling.settings import Settings
 from omstilling.store.organisation import load_organisation
 
-messages_app = typer.Typer(help="Messages and callbacks (R1.6, R3.6).", no_args_is_help=True)
+messages_app = CommandGroup(help="Messages and callbacks (R1.6, R3.6).", no_args_is_help=True)
 app.add_typer(messages_app, name="messages")
 
 STATUS_DA = {"new": "ny", "seen": "set", "called_back": "ringet op", "closed": "lukket"}
@@ -46,12 +46,9 @@ def list_cmd(
         org = load_organisation(conn)
     if org is None:
         raise fail("the database holds no organisation yet; import a file first", 2)
-    try:
-        found = messages.list_messages(
-            engine, now=now, unit=unit, employee=employee, status=status, overdue=overdue, org=org
-        )
-    except (messages.NotFound, messages.MessageError) as exc:
-        raise fail(str(exc), 2) from None
+    found = messages.list_messages(
+        engine, now=now, unit=unit, employee=employee, status=status, overdue=overdue, org=org
+    )
     if as_json:
         out = [messages.message_json(org, m, now) for m in found]
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))

@@ -10,12 +10,12 @@ import typer
 
 from omstilling import orgfile
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, database_url, fail, open_engine
+from omstilling.cli.common import CommandGroup, DbOption, database_url, fail, open_engine
 from omstilling.orgfile.diff import Change
 from omstilling.store import db as store_db
 from omstilling.store.organisation import StaleRevision, import_organisation, load_organisation
 
-db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+db_app = CommandGroup(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 FileArg = Annotated[Path, typer.Argument(help="The organisation file (YAML, format omstilling/1)")]

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, fail, open_engine
+from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 from omstilling.cli.report import FromOption, QuarterOption, ToOption, period_options
 
-quality_app = typer.Typer(
+quality_app = CommandGroup(
     help="Service measurements: test calls and their quality criteria (R1.7).",
     no_args_is_help=True,
 )

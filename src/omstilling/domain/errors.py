@@ -13,13 +13,17 @@ from typing import ClassVar
 
 
 class ErrorKind(Enum):
-    """What went wrong, as the caller can act on it. Value: (HTTP status, CLI exit code)."""
+    """What went wrong, as the caller can act on it. Value: (HTTP status, CLI exit code).
+
+    The CLI's codes: 2 when what was given is wrong (as Click's own usage errors), 1 when
+    what was given is fine but the state refuses it (a stale revision, no organisation yet).
+    """
 
     INVALID = (422, 2)  # the input breaks a rule: correct it and try again
-    NOT_FOUND = (404, 3)  # an id that names nothing (or nothing any more)
-    FORBIDDEN = (403, 4)  # allowed to others, not to this user or token
-    CONFLICT = (409, 5)  # the input is fine, the state is not (stale revision, closed message)
-    UNAVAILABLE = (503, 6)  # nothing to answer from yet (no organisation imported)
+    NOT_FOUND = (404, 2)  # an id that names nothing (or nothing any more)
+    FORBIDDEN = (403, 2)  # allowed to others, not to this user or token
+    CONFLICT = (409, 1)  # the input is fine, the state is not (stale revision, closed message)
+    UNAVAILABLE = (503, 1)  # nothing to answer from yet (no organisation imported)
 
     @property
     def http_status(self) -> int:

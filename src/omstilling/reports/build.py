@@ -36,12 +36,13 @@ from omstilling.domain.kpi import (
     weeks_between,
 )
 from omstilling.domain.organisation import Organisation, municipality_tz
+from omstilling.errors import Invalid
 from omstilling.reports.messages import messages_by_target, messages_summary
 from omstilling.reports.quality import quality_summary
 from omstilling.store.organisation import load_organisation
 
 
-class PeriodError(ValueError):
+class PeriodError(Invalid):
     pass
 
 

@@ -69,9 +69,9 @@ def summary_cmd(
     from omstilling.reports.quality import quality_summary
     from omstilling.store.organisation import load_organisation
 
-    start, end = period_options(quarter, from_, to)
+    period = period_options(quarter, from_, to)
     engine = open_engine(db)
     with engine.connect() as conn:
         org = load_organisation(conn)
-    summary = quality_summary(engine, start, end, org)
+    summary = quality_summary(engine, period.start, period.end, org)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -6,13 +6,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, fail, open_engine
-from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET, quarter_bounds
+from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET
+
+if TYPE_CHECKING:
+    from omstilling.reports.build import Period
 
 FORMATS = ("json", "csv", "xlsx", "html")
 
@@ -24,18 +27,13 @@ def _day(text: str, option: str) -> date:
         raise fail(f"{option}: not a date; use YYYY-MM-DD", 2) from None
 
 
-def period_options(quarter: str | None, from_: str | None, to: str | None) -> tuple[date, date]:
-    """The first and last day of --quarter, or of --from and --to."""
-    if quarter and (from_ or to):
-        raise fail("give either --quarter or --from/--to, not both", 2)
-    if quarter:
-        try:
-            return quarter_bounds(quarter)
-        except ValueError as exc:
-            raise fail(f"--quarter: {exc}", 2) from None
-    if from_ and to:
-        return _day(from_, "--from"), _day(to, "--to")
-    raise fail("give --quarter 2026Q4, or --from and --to", 2)
+def period_options(quarter: str | None, from_: str | None, to: str | None) -> Period:
+    """The period of --quarter, or of --from and --to."""
+    from omstilling.reports.build import period_from  # the report's imports only when asked
+
+    first = _day(from_, "--from") if from_ else None
+    last = _day(to, "--to") if to else None
+    return period_from(quarter, first, last, ("--quarter", "--from", "--to"))
 
 
 QuarterOption = Annotated[
@@ -72,7 +70,7 @@ def report_cmd(
     db: DbOption = None,
 ) -> None:
     """The statistics of the telephone service for a quarter or a period (R3.13)."""
-    from omstilling.reports.build import Period, build_report
+    from omstilling.reports.build import build_report
 
     if format_ not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}", 2)
@@ -85,8 +83,7 @@ def report_cmd(
         pages = publish_site(engine, publish, threshold=threshold)
         typer.echo(f"wrote {len(pages)} quarter page(s) and an index to {publish}")
         return
-    start, end = period_options(quarter, from_, to)
-    period = Period(start, end)
+    period = period_options(quarter, from_, to)
     report = build_report(engine, period, threshold, measurements=format_ in ("html", "xlsx"))
     if format_ == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"

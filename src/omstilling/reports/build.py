@@ -31,6 +31,7 @@ from omstilling.domain.kpi import (
     answered_within,
     figures,
     iso_week,
+    quarter_bounds,
     total,
     unanswered_share,
     weeks_between,
@@ -44,6 +45,27 @@ from omstilling.store.organisation import load_organisation
 
 class PeriodError(Invalid):
     pass
+
+
+def period_from(
+    quarter: str | None,
+    first: date | None,
+    last: date | None,
+    names: tuple[str, str, str] = ("quarter", "from", "to"),
+) -> Period:
+    """The period a caller asked for: a quarter, or a first and a last day. `names` are how
+    the caller spells the three (the CLI's options, the API's parameters) in the errors."""
+    q, f, t = names
+    if quarter and (first or last):
+        raise PeriodError(f"give either {q} or {f}/{t}, not both")
+    if quarter:
+        try:
+            return Period(*quarter_bounds(quarter))
+        except ValueError as exc:
+            raise PeriodError(f"{q}: {exc}") from None
+    if first is None or last is None:
+        raise PeriodError(f"give {q} 2026Q4, or {f} and {t} (YYYY-MM-DD)")
+    return Period(first, last)
 
 
 @dataclass(frozen=True)

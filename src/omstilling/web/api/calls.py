@@ -24,11 +24,11 @@ import logging
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from omstilling.calls.events import CallEventsIn, EventStore
-from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET, quarter_bounds
-from omstilling.reports.build import Period, PeriodError, build_report
+from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET
+from omstilling.reports.build import build_report, period_from
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
@@ -56,19 +56,6 @@ def post_events(body: CallEventsIn, request: Request) -> dict[str, Any]:
             except Exception:  # stored already: the PBX must get its acknowledgement
                 log.exception("call event listener failed")
     return {"stored": len(result.stored), "duplicates": result.duplicates}
-
-
-def period_of(quarter: str | None, from_: date | None, to: date | None) -> Period:
-    try:
-        if quarter:
-            if from_ or to:
-                raise PeriodError("give either quarter or from/to, not both")
-            return Period(*quarter_bounds(quarter))
-        if from_ is None or to is None:
-            raise PeriodError("give quarter=2026Q4, or from and to (YYYY-MM-DD)")
-        return Period(from_, to)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 CONTENT_TYPES = {
@@ -105,13 +92,10 @@ def get_report(
     format: str = Query("json", pattern="^(json|csv|xlsx|html)$"),
 ) -> Response:
     """The report of spec/call-data.md for a quarter or a period (R3.13)."""
-    period = period_of(quarter, from_, to)
-    try:
-        report = build_report(
-            request.app.state.engine, period, threshold, measurements=format in ("html", "xlsx")
-        )
-    except PeriodError as exc:
-        raise HTTPException(422, str(exc)) from None
+    period = period_from(quarter, from_, to)
+    report = build_report(
+        request.app.state.engine, period, threshold, measurements=format in ("html", "xlsx")
+    )
     headers = {}
     if format != "json":
         name = f"telefonstatistik-{period.start}-{period.end}.{format}"

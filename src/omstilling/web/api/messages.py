@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling import messages
@@ -24,12 +24,10 @@ from omstilling.domain.organisation import Organisation
 from omstilling.errors import Forbidden, Invalid, NoOrganisation
 from omstilling.web import deps
 from omstilling.web.auth import require
+from omstilling.web.deps import MessageId
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 Who = Annotated[Principal, Depends(require())]
-# Message ids are 32-bit integers (PostgreSQL INTEGER): a larger number names no message
-# and must be refused as input (422), never reach the database (a 500).
-MessageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The message's id")]
 
 
 class MessageRequest(BaseModel):

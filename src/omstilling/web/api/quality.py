@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from omstilling.accounts import Principal
 from omstilling.domain.organisation import municipality_tz
 from omstilling.domain.quality import QualityError, read_test_call
+from omstilling.reports.build import period_from
 from omstilling.reports.quality import quality_summary
 from omstilling.store.quality import add_test_calls
 from omstilling.web import deps
-from omstilling.web.api.calls import period_of
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"])
@@ -62,7 +62,7 @@ def get_summary(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
-    period = period_of(quarter, from_, to)
+    period = period_from(quarter, from_, to)
     org = deps.directory(request).organisation()
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},

@@ -18,7 +18,7 @@ from omstilling.domain.hours import to_local
 from omstilling.domain.organisation import Organisation
 from omstilling.web.auth import page_user
 from omstilling.web.console.pages import local_now, render
-from omstilling.web.deps import directory
+from omstilling.web.deps import MessageId, directory
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
@@ -84,8 +84,8 @@ def message_list(request: Request, user: PageUser, alle: bool = False) -> HTMLRe
     )
 
 
-@router.get("/beskeder/{message_id}", response_class=HTMLResponse)
-def message_page(request: Request, user: PageUser, message_id: int) -> HTMLResponse:
+def _visible(request: Request, user: Principal, message_id: int) -> tuple[Organisation, Any]:
+    """The organisation and the message, when this user may see it (else 404 or 403)."""
     d = directory(request)
     org = d.organisation()
     if org is None:
@@ -98,6 +98,12 @@ def message_page(request: Request, user: PageUser, message_id: int) -> HTMLRespo
         ) from None
     if not _may_see(org, user, listed.message.unit):
         raise HTTPException(403, "beskeden hører til en anden enhed")
+    return org, listed
+
+
+@router.get("/beskeder/{message_id}", response_class=HTMLResponse)
+def message_page(request: Request, user: PageUser, message_id: MessageId) -> HTMLResponse:
+    org, listed = _visible(request, user, message_id)
     now = local_now(request, org)
     return render(
         request,
@@ -113,19 +119,10 @@ def message_page(request: Request, user: PageUser, message_id: int) -> HTMLRespo
 def change_message(
     request: Request,
     user: PageUser,
-    message_id: int,
+    message_id: MessageId,
     action: Annotated[str, Form()],
 ) -> RedirectResponse:
-    d = directory(request)
-    org = d.organisation()
-    if org is None:
-        raise HTTPException(503, "ingen organisation er indlæst")
-    try:
-        listed = messages.get_message(d.engine, message_id)
-    except messages.NotFound:
-        raise HTTPException(404, "beskeden findes ikke") from None
-    if not _may_see(org, user, listed.message.unit):
-        raise HTTPException(403, "beskeden hører til en anden enhed")
+    org, _listed = _visible(request, user, message_id)
     change = {
         "seen": messages.Change(status="seen"),
         "reached": messages.Change(outcome="reached"),
@@ -138,7 +135,12 @@ def change_message(
         raise HTTPException(422, "ukendt handling")
     try:
         messages.update_message(
-            d.engine, message_id, change, actor=user.name, now=local_now(request, org), org=org
+            directory(request).engine,
+            message_id,
+            change,
+            actor=user.name,
+            now=local_now(request, org),
+            org=org,
         )
     except (messages.NotInUnit, messages.InvalidTransition, messages.MessageError) as exc:
         raise HTTPException(409, str(exc)) from None

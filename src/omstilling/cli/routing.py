@@ -232,28 +232,16 @@ def purge_cmd(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Delete personal data past its retention: ended sick and private absence codes."""
+    """Delete personal data past its retention: sick and private codes, closed messages,
+    caller numbers (to keyed hashes)."""
+    from omstilling.retention import run_retention
     from omstilling.settings import Settings
 
-    keep = days if days is not None else Settings().sensitive_absence_retention_days
-    if keep < 1:
+    if days is not None and days < 1:
         raise fail("--absence-days must be at least 1", 2)
-    engine = open_engine(db)
-    n = store.purge_sensitive_absences(engine, now=datetime.now(UTC), days=keep)
-    typer.echo(f"purged {n} sick/private absence code(s) older than {keep} days")
-
-    # Messages (omstilling.messages): closed messages with the caller's name, number and
-    # text, after OMSTILLING_MESSAGE_RETENTION_DAYS (30).
-    from omstilling.messages import purge_closed_messages
-
-    message_days = Settings().message_retention_days
-    n = purge_closed_messages(engine, datetime.now(UTC), message_days)
-    typer.echo(f"purged {n} closed message(s) older than {message_days} days")
-
-    # Calls (omstilling.calls): caller numbers older than
-    # OMSTILLING_CALLER_NUMBER_RETENTION_DAYS (90) become keyed hashes.
-    from omstilling.calls.retention import purge_caller_numbers
-
-    caller_days = Settings().caller_number_retention_days
-    n = purge_caller_numbers(engine, datetime.now(UTC), caller_days)
-    typer.echo(f"hashed {n} caller number(s) older than {caller_days} days")
+    run = run_retention(open_engine(db), datetime.now(UTC), Settings(), absence_days=days)
+    typer.echo(
+        f"purged {run.absences} sick/private absence code(s) older than {run.absence_days} days"
+    )
+    typer.echo(f"purged {run.messages} closed message(s) older than {run.message_days} days")
+    typer.echo(f"hashed {run.caller_numbers} caller number(s) older than {run.caller_days} days")

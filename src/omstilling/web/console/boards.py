@@ -1,16 +1,18 @@
-"""Boards (who is away, what is open, mailings, units away) and the employee's own page."""
+"""Boards (who is away, what is open, mailings, units away) and the employee's own page.
+
+The figures and the meaning of the employee's choices live in the domain
+(`domain/boards.py`, `domain/own_absence.py`); these handlers only ask and render."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from omstilling.accounts import Principal
-from omstilling.domain.danish import format_clock, format_date, format_moment
-from omstilling.domain.hours import compile_schedule
+from omstilling.domain.boards import absence_until_text, board
+from omstilling.domain.own_absence import chosen_absence
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.store import presence as store
 from omstilling.web.auth import page_user
@@ -19,7 +21,6 @@ from omstilling.web.deps import directory
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
-SOON = timedelta(minutes=30)
 
 
 @router.get("/tavler", response_class=HTMLResponse)
@@ -31,69 +32,20 @@ def boards(request: Request, user: PageUser) -> HTMLResponse:
     now = local_now(request, org)
     with d.engine.connect() as conn:
         presence = store.load_presence(conn, now)
-        away_rows = store.list_absences(conn, now)
-    away_by_unit: dict[str, list[dict[str, Any]]] = {}
-    for absence, name in away_rows:
-        employee = org.employees.get(absence.employee)
-        if employee is None:
-            continue
-        away_by_unit.setdefault(employee.unit, []).append(
-            {
-                "name": name,
-                "shown_as": shown_as(absence.code),
-                "until": format_moment(absence.until.astimezone(now.tzinfo), now)
-                if absence.until
-                else "ukendt",
-            }
-        )
-    open_now: list[dict[str, Any]] = []
-    closing_soon: list[dict[str, Any]] = []
-    closed: list[dict[str, Any]] = []
-    for unit in org.units.values():
-        schedule = compile_schedule(
-            org.phone_expression(unit.id), org.municipality.timezone, org.municipality.country
-        )
-        if schedule.is_open(now):
-            change = schedule.next_change(now)
-            row = {"unit": unit, "until": format_clock(change) if change else ""}
-            (closing_soon if change and change - now <= SOON else open_now).append(row)
-        else:
-            closed.append({"unit": unit, "state": unit_state(org, unit.id, now)[0]})
-    units_away = []
-    for unit in org.units.values():
-        away = presence.active_unit_away(unit.id, now)
-        if away is not None:
-            units_away.append(
-                {
-                    "unit": unit,
-                    "until": format_moment(away.end.astimezone(now.tzinfo), now),
-                    "note": away.note,
-                }
-            )
-    mailings = [
-        {"m": m, "unit": org.units.get(m.unit), "until": format_date(m.calls_expected_until)}
-        for m in org.active_mailings(now.date())
-    ]
+    figures = board(org, presence, now)
     return render(
         request,
         "boards.html",
         user,
         active="/tavler",
         org=org,
-        away=[(org.units[u], rows) for u, rows in away_by_unit.items() if u in org.units],
-        open_now=open_now,
-        closing_soon=closing_soon,
-        closed=closed,
-        units_away=units_away,
-        mailings=mailings,
-        now_text=f"{format_date(now.date())} kl. {format_clock(now)}",
+        away=figures.away,
+        open_now=figures.open_now,
+        closing_soon=figures.closing_soon,
+        units_away=figures.units_away,
+        mailings=figures.mailings,
+        now_text=figures.now_text,
     )
-
-
-QUICK = {
-    "lunch30": ("lunch", timedelta(minutes=30)),
-    "home": ("home", None),
-}
 
 
 @router.get("/mig", response_class=HTMLResponse)
@@ -112,9 +64,7 @@ def me(request: Request, user: PageUser, saved: str | None = None) -> HTMLRespon
             unit_state=unit_state(org, employee.unit, now),
             absence=absence,
             absence_label=shown_as(absence.code) if absence else None,
-            absence_until=format_moment(absence.until.astimezone(now.tzinfo), now)
-            if absence and absence.until
-            else None,
+            absence_until=absence_until_text(absence, now) if absence else None,
             today=now.date().isoformat(),
         )
     return render(request, "me.html", user, active="/mig", **context)
@@ -136,61 +86,18 @@ def set_my_absence(
     if org is None or not user.employee_id or user.employee_id not in org.employees:
         raise HTTPException(403, "din bruger er ikke knyttet til en medarbejder")
     now = local_now(request, org)
-    until: datetime | None = None
     if choice == "clear":
         store.clear_absence(d.engine, user.employee_id, now=now)
         return RedirectResponse("/mig?saved=clear", status_code=303)
-    if choice in QUICK:
-        code, length = QUICK[choice]
-        until = now + length if length else None
-    elif choice == "meeting":
-        code = "meeting"
-        until = _at_time(now, until_time)
-    elif choice == "vacation":
-        code = "vacation"
-        until = _after_day(now, until_date)
-    elif choice != "custom" or code not in CODES:
-        raise HTTPException(422, "ukendt valg")
-    elif until_date or until_time:
-        until = (
-            _after_day(now, until_date)
-            if until_date and not until_time
-            else _at_time(now, until_time, until_date)
-        )
     try:
+        code, until = chosen_absence(
+            choice, now, code=code, until_time=until_time, until_date=until_date
+        )
+        # The app's clock, not the wall clock: tests freeze it, and the record's time
+        # must agree with the moment the code was set from.
         store.set_absence(
-            d.engine,
-            user.employee_id,
-            code,
-            now,
-            until,
-            note,
-            actor=user.name,
-            now=datetime.now(UTC),
+            d.engine, user.employee_id, code, now, until, note, actor=user.name, now=now
         )
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return RedirectResponse("/mig?saved=1", status_code=303)
-
-
-def _at_time(now: datetime, text: str, day: str = "") -> datetime:
-    try:
-        hh, mm = (int(x) for x in text.split(":"))
-        on = datetime.fromisoformat(day).date() if day else now.date()
-        moment = datetime.combine(on, time(hh, mm), tzinfo=now.tzinfo)
-    except ValueError:
-        raise HTTPException(422, "skriv tiden som tt:mm") from None
-    if moment <= now:
-        raise HTTPException(422, "tidspunktet er allerede passeret")
-    return moment
-
-
-def _after_day(now: datetime, text: str) -> datetime:
-    """Away through that date: back the morning after."""
-    try:
-        last = datetime.fromisoformat(text).date()
-    except ValueError:
-        raise HTTPException(422, "vælg en dato") from None
-    if last < now.date():
-        raise HTTPException(422, "datoen er allerede passeret")
-    return datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=now.tzinfo)

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import insert
 
 from omstilling import messages
 from omstilling.accounts import Principal
 from omstilling.directory import Directory
 from omstilling.domain.callbacks import default_due
-from omstilling.store.account_models import ConsoleAction
+from omstilling.store.console_log import log_action
 from omstilling.web.auth import page_user, role_required
 from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
@@ -105,19 +104,17 @@ def save_message(
             '<p class="error" role="alert">Tjek tidspunktet (åå-mm-ddTtt:mm).</p>', status_code=422
         )
     message = created.message
-    with d.engine.begin() as conn:
-        conn.execute(
-            insert(ConsoleAction).values(
-                at=now,
-                user_id=user.user_id,
-                action="take_message",
-                unit_id=message.unit,
-                employee_id=message.employee,
-                task_id=message.task,
-                errand=(text or "")[:200],
-                rules=["R1.6", "R3.6"],
-            )
-        )
+    log_action(
+        d.engine,
+        "take_message",
+        at=now,
+        user_id=user.user_id,
+        unit=message.unit,
+        employee=message.employee,
+        task=message.task,
+        errand=(text or "")[:200],
+        rules=["R1.6", "R3.6"],
+    )
     background.add_task(
         messages.deliver_pending, d.engine, request.app.state.settings, now, message_id=message.id
     )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import insert
 
 from omstilling.accounts import (
     ROLE_NAMES_DA,
@@ -31,10 +30,11 @@ from omstilling.domain.danish import format_clock, format_moment, format_phone
 from omstilling.domain.hours import compile_schedule
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.presence import Presence, shown_as
-from omstilling.store.account_models import ConsoleAction
+from omstilling.store.console_log import LOGGED_AS, log_action
 from omstilling.store.presence import load_presence
 from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user, start_session
 from omstilling.web.deps import directory
+from omstilling.web.deps import now as clock_now
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "omstilling_login_csrf"
@@ -415,32 +415,22 @@ def console_action(
 ) -> HTMLResponse:
     """Log the call as handled by this operator, with its errand (R1.2)."""
     _operator(user)
-    stored = {
-        "transfer": "transfer",
-        "transfer_secretary": "transfer",
-        "give_number": "give_number",
-        "refer": "give_number",
-        "take_message": "take_message",
-        "handle_here": "answered",
-        "answered": "answered",
-    }.get(action)
+    stored = LOGGED_AS.get(action)
     if stored is None:
         return HTMLResponse('<p class="error" role="alert">Ukendt handling.</p>', status_code=422)
-    with request.app.state.engine.begin() as conn:
-        conn.execute(
-            insert(ConsoleAction).values(
-                at=datetime.now(UTC),
-                user_id=user.user_id,
-                action=stored,
-                unit_id=unit or None,
-                employee_id=employee or None,
-                task_id=id if kind == "task" else None,
-                errand=(errand or id)[:500],
-                number=number or None,
-                call_id=call_id or None,
-                rules=[r for r in rules.split(",") if r],
-            )
-        )
+    log_action(
+        request.app.state.engine,
+        stored,
+        at=clock_now(request),
+        user_id=user.user_id,
+        unit=unit,
+        employee=employee,
+        task=id if kind == "task" else None,
+        errand=errand or id,
+        number=number,
+        call_id=call_id,
+        rules=[r for r in rules.split(",") if r],
+    )
     text = {
         "transfer": "Omstilling registreret.",
         "give_number": f"Nummer givet{': ' + format_phone(number) if number else ''}.",

@@ -1,261 +1,96 @@
-"""The directory index: find tasks, units, employees and numbers as the operator types.
-
-One index over the whole organisation snapshot, answering from memory. Text is
-folded the Danish way (`fold`): case, accents, æ/ae, ø/ö/oe, å/aa. A query word
-matches a word of an entity's field
-
-- exactly, which includes a spelling without the Danish letter's second half
-  ("kontanthjalp" for kontanthjælp, "bornecheck" for børnecheck) and the inflected
-  forms citizens use ("jobcentret", "kontanthjælpen", "barselsorloven",
-  "ydelserne", genitive -s), which count as the base word (spec: advice.md,
-  "Search ranking");
-- as a prefix while typing: a single word from three letters; in a query of several
-  words the last word from one letter ("Signe T"), while a short earlier word must
-  match exactly ("Bo E" is Bo, then a word on E);
-- within typos (optimal string alignment distance, so a swap is one typo: one for
-  words of 4-7 letters, two from 8 letters, none under 4).
-
-Every query word must match some word of the entity. A phone number in any
-spelling (employee `phone` and `extension`, unit `numbers`; never a mobile) finds
-whose it is, as a top-tier field "number"; from six digits a number is also
-matched as a prefix. Ranking follows the spec: the kind of match decides first
-(exact, prefix, fuzzy; for a query of several words, the weakest word's, then how
-many words matched less than exactly), then the field tier (names, keywords and
-whole numbers; KLE and title; description, main tasks and address; for several
-words, the lowest tier any word needed), then task before unit before employee,
-then the score, then the folded name. The score is 1.0 only for an exact match of
-every word in a top field; a spelling without æ/ø/å scores 0.95 and an inflected
-form 0.9 (still "exact"), a prefix 0.6-0.9 by how much of the word is typed, a
-typo 0.5 or 0.4; lower tiers multiply by 0.85 and 0.7; several words average.
-
-Performance: postings per folded token are sorted by (tier, entity rank), so a
-one-word query merges the heads of the matching tokens' postings and stops after
-`limit` entities; a query of several words walks the postings of its most selective
-word and checks each other word either by walking its postings (when they are
-fewer) or against the candidate's own words. Prefixes come from a sorted
-vocabulary (bisect). Typo candidates come from rapidfuzz over the vocabulary
-bucketed by (length, first letter) and (length, second letter), and are only looked
-for when exact and prefix matches did not already fill the page.
-"""
+"""The index over one organisation snapshot and its ranking (see the package's docstring)."""
 
 from __future__ import annotations
 
 import heapq
-import re
-import unicodedata
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from omstilling.domain.organisation import Organisation
-
-__all__ = ["Hit", "SearchIndex", "fold"]
-
-HitKind = Literal["task", "unit", "employee"]
-MatchKind = Literal["exact", "prefix", "fuzzy"]
-
-# --- folding ------------------------------------------------------------------------
-
-_SPECIAL = str.maketrans(
-    {
-        "æ": "ae",
-        "ø": "oe",
-        "ö": "oe",
-        "å": "aa",
-        "ß": "ss",
-        "œ": "oe",
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-    }
+from omstilling.domain.search.ranking import (
+    EIDX_BITS,
+    EIDX_MASK,
+    EXACT,
+    FIELD_BITS,
+    FIELDS,
+    FUZZY,
+    KINDS,
+    MATCHES,
+    PREFIX,
+    TIER,
+    TIER_FACTOR,
+    TIER_SHIFT,
+    F,
+    Hit,
+    Key,
+    prefix_score,
 )
-_NON_WORD = re.compile(r"[\W_]+")
-# combining marks left by NFKD: diacritics of Latin, Greek and Cyrillic letters (others
-# are not word characters and become spaces)
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+from omstilling.domain.search.text import (
+    NUMBER_QUERY,
+    fold,
+    inflected_forms,
+    inflection_bases,
+    max_typos,
+    number_key,
+    skeleton,
+)
 
-
-def _fold_once(text: str) -> str:
-    t = text.lower()
-    if not t.isascii():
-        t = t.translate(_SPECIAL)
-        t = _COMBINING.sub("", unicodedata.normalize("NFKD", t))
-        t = t.lower().translate(_SPECIAL)
-    return " ".join(_NON_WORD.sub(" ", t).split())
-
-
-def fold(text: str) -> str:
-    """Fold text the Danish way: lower case, æ->ae, ø/ö->oe, å->aa, accents stripped
-    (é->e, ü->u), punctuation to single spaces, no leading or trailing space.
-
-    >>> fold("Børne- og ungeydelse")
-    'boerne og ungeydelse'
-    """
-    result = _fold_once(text)
-    if not result.isascii():
-        # Case mappings and compatibility decompositions of a few exotic characters
-        # produce text that folds further; settle it so that fold is idempotent.
-        for _ in range(3):
-            again = _fold_once(result)
-            if again == result:
-                break
-            result = again
-    return result
-
-
-_SKELETON = re.compile(r"a[ae]|oe")
-
-
-def _skeleton(token: str) -> str:
-    """The folded token as typed without æ/ø/å: kontanthjaelp -> kontanthjalp."""
-    return _SKELETON.sub(lambda m: m.group(0)[0], token)
-
-
-_VOWELS = frozenset("aeiouy")
-_SUFFIXES = ("erne", "ene", "ne", "er", "en", "et", "e", "n", "t", "r")
-_AFTER_VOWEL = frozenset(("ne", "n", "t", "r"))
-
-
-def _inflection_bases(word: str) -> set[str]:
-    """Base forms a Danish inflected noun may come from (over-generated; the caller
-    keeps those in the vocabulary): definite -en/-et (-n/-t after a vowel), plural
-    -er/-e/-r, definite plural -erne/-ene/-ne, genitive -s, the dropped e of -er/-el/-en
-    nouns (centret -> center, cyklen -> cykel) and a doubled final consonant
-    (skatten -> skat)."""
-    forms = [word]
-    if word.endswith("s") and len(word) > 4:
-        forms.append(word[:-1])
-    out: set[str] = set(forms[1:])
-    for form in forms:
-        for suffix in _SUFFIXES:
-            if not form.endswith(suffix):
-                continue
-            stem = form[: -len(suffix)]
-            if len(stem) < 3 or (suffix in _AFTER_VOWEL and stem[-1] not in _VOWELS):
-                continue
-            out.add(stem)
-            out.add(stem + "e")
-            last, before = stem[-1], stem[-2]
-            if last == before and last not in _VOWELS:
-                out.add(stem[:-1])
-            if last in "rln" and before not in _VOWELS:
-                out.add(stem[:-1] + "e" + last)
-    out.discard(word)
-    return out
-
-
-_FORM_SUFFIXES = ("en", "et", "e", "er", "erne", "ene", "s", "ens", "ets", "ers", "ernes")
-_VOWEL_SUFFIXES = ("n", "t", "r", "rne", "ne", "ns", "ts", "rs")
-
-
-def _inflected_forms(word: str) -> set[str]:
-    """Inflected forms of a base word, for fields written inflected: a query
-    "misbrugscenter" finds the unit Misbrugscentret."""
-    out: set[str] = set()
-    suffixes = _VOWEL_SUFFIXES if word[-1] in _VOWELS else _FORM_SUFFIXES
-    stems = [word]
-    last, before = word[-1], word[-2]
-    if word[-1] not in _VOWELS:
-        stems.append(word + last)  # skat -> skatten
-    if before == "e" and last in "rln" and word[-3] not in _VOWELS:
-        stems.append(word[:-2] + last)  # center -> centr(et)
-    for stem in stems:
-        for suffix in suffixes:
-            out.add(stem + suffix)
-    if word[-1] not in _VOWELS:
-        out.add(word + "s")
-    out.discard(word)
-    return out
-
-
-def _max_typos(word: str) -> int:
-    n = len(word)
-    if n < 4:
-        return 0
-    return 1 if n <= 7 else 2
-
-
-# --- numbers ------------------------------------------------------------------------
-
-_NUMBER_QUERY = re.compile(r"^\s*(\+|00)?[\d\s().-]+$")
-
-
-def _number_key(e164_or_text: str) -> str:
-    """Digits of a number as stored: Danish numbers without +45, others with country code."""
-    text = e164_or_text.strip()
-    digits = re.sub(r"\D", "", text)
-    if text.startswith("+"):
-        return digits[2:] if digits.startswith("45") and len(digits) == 10 else digits
-    if text.startswith("00"):
-        digits = digits[2:]
-        return digits[2:] if digits.startswith("45") and len(digits) == 10 else digits
-    if len(digits) == 10 and digits.startswith("45"):
-        return digits[2:]
-    return digits
-
+__all__ = ["SearchIndex"]
 
 # --- the index ----------------------------------------------------------------------
 
-FIELDS: tuple[str, ...] = (
-    "name",
-    "keywords",
-    "number",
-    "kle",
-    "title",
-    "description",
-    "main_tasks",
-    "address",
-)
-_F = {name: code for code, name in enumerate(FIELDS)}
-_TIER: tuple[int, ...] = (1, 1, 1, 2, 2, 3, 3, 3)
-_TIER_FACTOR = (0.0, 1.0, 0.85, 0.7)  # by tier
-_KINDS: tuple[HitKind, ...] = ("task", "unit", "employee")
-_MATCHES: tuple[MatchKind, ...] = ("exact", "prefix", "fuzzy")
-_EXACT, _PREFIX, _FUZZY = 0, 1, 2
-
-# A posting packs (tier, entity rank, field) into one int whose order is the ranking
-# order within one token: tier first, then the entity's rank (kind, folded name, id).
-_EIDX_BITS = 26
-_EIDX_MASK = (1 << _EIDX_BITS) - 1
-_FIELD_BITS = 3
-_TIER_SHIFT = _FIELD_BITS + _EIDX_BITS
 _PREFIX_MIN = 3  # a single word is a prefix from three letters
 _NUMBER_PREFIX_MIN = 6
 _NUMBER_PREFIX_CAP = 5000
 
-# (match kind of the weakest word, sum of the words' match kinds, tier, entity kind,
-# -score, entity rank, field): smaller is better. The sum only orders a query of several
-# words: "Bo E" puts Bo Eriksen (exact + prefix) before two prefixes.
-_Key = tuple[int, int, int, int, float, int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    kind: HitKind
-    id: str
-    name: str
-    unit: str  # the unit id (for a unit: itself; for a task or employee: theirs)
-    score: float  # 0..1; 1.0 = exact match in a top field
-    match: MatchKind
-    field: str  # the field that decided the rank: "name", "keywords", "number", ...
-
 
 @dataclass(frozen=True, slots=True)
 class _Entity:
-    kind: int  # index into _KINDS
+    kind: int  # index into KINDS
     id: str
     name: str
     unit: str
 
 
-def _prefix_score(word: str, token: str) -> float:
-    return 0.6 + 0.3 * len(word) / max(len(token), 1)
+# (kind, folded name, id, name, unit, [(field code, text)], numbers): one searchable thing
+_Raw = tuple[int, str, str, str, str, list[tuple[int, str]], list[str]]
+
+
+def _entries(org: Organisation, fold_cached: Callable[[str], str]) -> list[_Raw]:
+    """Every task, unit and employee with its searchable fields, in ranking order
+    (kind, folded name, id): the order the postings' entity ranks follow."""
+    raw: list[_Raw] = []
+    for t in org.tasks.values():
+        fields = [(F["name"], t.name)]
+        fields += [(F["keywords"], k) for k in t.keywords]
+        if t.kle:
+            fields.append((F["kle"], t.kle))
+        raw.append((0, fold_cached(t.name), t.id, t.name, t.unit, fields, []))
+    for u in org.units.values():
+        fields = [(F["name"], u.name)]
+        if u.description:
+            fields.append((F["description"], u.description))
+        if u.address:
+            fields.append((F["address"], u.address))
+        unit_numbers = [n.e164 for n in u.numbers]
+        raw.append((1, fold_cached(u.name), u.id, u.name, u.id, fields, unit_numbers))
+    for e in org.employees.values():
+        fields = [(F["name"], e.name)]
+        if e.title:
+            fields.append((F["title"], e.title))
+        if e.main_tasks:
+            fields.append((F["main_tasks"], e.main_tasks))
+        # mobiles are internal only and never searchable
+        own_numbers = [n for n in (e.phone, e.extension) if n]
+        raw.append((2, fold_cached(e.name), e.id, e.name, e.unit, fields, own_numbers))
+    raw.sort(key=lambda r: (r[0], r[1], r[2]))
+    return raw
 
 
 class SearchIndex:
@@ -289,31 +124,7 @@ class SearchIndex:
                 out = folded[text] = fold(text)
             return out
 
-        raw: list[tuple[int, str, str, str, str, list[tuple[int, str]], list[str]]] = []
-        for t in org.tasks.values():
-            fields = [(_F["name"], t.name)]
-            fields += [(_F["keywords"], k) for k in t.keywords]
-            if t.kle:
-                fields.append((_F["kle"], t.kle))
-            raw.append((0, fold_cached(t.name), t.id, t.name, t.unit, fields, []))
-        for u in org.units.values():
-            fields = [(_F["name"], u.name)]
-            if u.description:
-                fields.append((_F["description"], u.description))
-            if u.address:
-                fields.append((_F["address"], u.address))
-            unit_numbers = [n.e164 for n in u.numbers]
-            raw.append((1, fold_cached(u.name), u.id, u.name, u.id, fields, unit_numbers))
-        for e in org.employees.values():
-            fields = [(_F["name"], e.name)]
-            if e.title:
-                fields.append((_F["title"], e.title))
-            if e.main_tasks:
-                fields.append((_F["main_tasks"], e.main_tasks))
-            # mobiles are internal only and never searchable
-            own_numbers = [n for n in (e.phone, e.extension) if n]
-            raw.append((2, fold_cached(e.name), e.id, e.name, e.unit, fields, own_numbers))
-        raw.sort(key=lambda r: (r[0], r[1], r[2]))
+        raw = _entries(org, fold_cached)
 
         self = cls()
         n_tasks = sum(1 for r in raw if r[0] == 0)
@@ -333,10 +144,10 @@ class SearchIndex:
                     token_cache[text] = tokens
                 for tok in tokens:
                     old = best.get(tok)
-                    if old is None or (_TIER[code], code) < (_TIER[old], old):
+                    if old is None or (TIER[code], code) < (TIER[old], old):
                         best[tok] = code
             for tok, code in best.items():
-                p = (((_TIER[code] << _EIDX_BITS) | eidx) << _FIELD_BITS) | code
+                p = (((TIER[code] << EIDX_BITS) | eidx) << FIELD_BITS) | code
                 lst = postings.get(tok)
                 if lst is None:
                     postings[tok] = [p]
@@ -345,7 +156,7 @@ class SearchIndex:
             self._entity_tokens.append(tuple(best))
             self._entity_fields.append(bytes(best.values()))
             for num in nums:
-                key = _number_key(num)
+                key = number_key(num)
                 if key:
                     lst_n = numbers.setdefault(key, [])
                     if eidx not in lst_n:
@@ -353,7 +164,7 @@ class SearchIndex:
         self._postings = {tok: array("q", sorted(ps)) for tok, ps in postings.items()}
         self._vocab = sorted(self._postings)
         for tok in self._vocab:
-            skel = _skeleton(tok)
+            skel = skeleton(tok)
             if skel != tok:
                 self._skeletons.setdefault(skel, []).append(tok)
             if tok.isalpha() and len(tok) >= 3:
@@ -397,32 +208,32 @@ class SearchIndex:
         out: dict[str, tuple[int, float]] = {}
         postings = self._postings
         if word in postings:
-            out[word] = (_EXACT, 1.0)
+            out[word] = (EXACT, 1.0)
         for tok in self._skeletons.get(word, ()):
-            out.setdefault(tok, (_EXACT, 0.95))
+            out.setdefault(tok, (EXACT, 0.95))
         if not out and word.isalpha() and len(word) >= 4:
-            for base in _inflection_bases(word):
+            for base in inflection_bases(word):
                 if base in postings:
-                    out.setdefault(base, (_EXACT, 0.9))
+                    out.setdefault(base, (EXACT, 0.9))
                 for tok in self._skeletons.get(base, ()):
-                    out.setdefault(tok, (_EXACT, 0.9))
-            for form in _inflected_forms(word):
+                    out.setdefault(tok, (EXACT, 0.9))
+            for form in inflected_forms(word):
                 if form in postings:
-                    out.setdefault(form, (_EXACT, 0.9))
+                    out.setdefault(form, (EXACT, 0.9))
         if prefix:
             covered = 0.3 * len(word)
             for tok in self._prefix_range(self._vocab, word):
                 if tok not in out:
-                    out[tok] = (_PREFIX, 0.6 + covered / len(tok))
+                    out[tok] = (PREFIX, 0.6 + covered / len(tok))
             for skel in self._prefix_range(self._skeleton_vocab, word):
-                match = (_PREFIX, 0.59 + covered / len(skel))
+                match = (PREFIX, 0.59 + covered / len(skel))
                 for tok in self._skeletons[skel]:
                     if tok not in out:
                         out[tok] = match
         if fuzzy:
             for tok, dist in self._typo_candidates(word).items():
                 if tok not in out:
-                    out[tok] = (_FUZZY, 0.5 - 0.1 * (dist - 1))
+                    out[tok] = (FUZZY, 0.5 - 0.1 * (dist - 1))
         return out
 
     def _typo_candidates(self, word: str) -> dict[str, int]:
@@ -432,7 +243,7 @@ class SearchIndex:
         two letters swapped or shifted by one are compared (rapidfuzz, in C++); that covers
         one typo anywhere and two typos anywhere but both in the first two letters.
         """
-        k = _max_typos(word)
+        k = max_typos(word)
         found: dict[str, int] = {}
         if not k or not word.isalpha():
             return found
@@ -453,24 +264,24 @@ class SearchIndex:
                     found[tok] = dist
         return found
 
-    def _number_matches(self, query: str) -> dict[int, _Key]:
-        if not _NUMBER_QUERY.match(query):
+    def _number_matches(self, query: str) -> dict[int, Key]:
+        if not NUMBER_QUERY.match(query):
             return {}
-        key = _number_key(query)
+        key = number_key(query)
         if len(key) < 3:
             return {}
-        found: dict[int, _Key] = {}
-        code = _F["number"]
+        found: dict[int, Key] = {}
+        code = F["number"]
         for eidx in self._numbers.get(key, ()):
-            found[eidx] = (_EXACT, _EXACT, 1, self._kind_of(eidx), -1.0, eidx, code)
+            found[eidx] = (EXACT, EXACT, 1, self._kind_of(eidx), -1.0, eidx, code)
         if len(key) >= _NUMBER_PREFIX_MIN:
             count = 0
             for num in self._prefix_range(self._number_keys, key):
                 if num == key:
                     continue
-                score = -_prefix_score(key, num)
+                score = -prefix_score(key, num)
                 for eidx in self._numbers[num]:
-                    cand: _Key = (_PREFIX, _PREFIX, 1, self._kind_of(eidx), score, eidx, code)
+                    cand: Key = (PREFIX, PREFIX, 1, self._kind_of(eidx), score, eidx, code)
                     if eidx not in found or cand < found[eidx]:
                         found[eidx] = cand
                 count += 1
@@ -481,7 +292,7 @@ class SearchIndex:
     # --- one word: merge the heads of the postings ------------------------------------
 
     def _one_word(
-        self, expansion: dict[str, tuple[int, float]], limit: int, found: dict[int, _Key]
+        self, expansion: dict[str, tuple[int, float]], limit: int, found: dict[int, Key]
     ) -> None:
         """Add the best `limit` entities of one expanded word to `found` (best per entity).
 
@@ -490,16 +301,16 @@ class SearchIndex:
         """
         postings = self._postings
         tasks_end, units_end = self._kind_bounds
-        tf = _TIER_FACTOR
-        heap: list[tuple[_Key, int, int]] = []
+        tf = TIER_FACTOR
+        heap: list[tuple[Key, int, int]] = []
         lists: list[tuple[array[int], int, float]] = []
         for tok, (kind, wscore) in expansion.items():
             plist = postings[tok]
             p = plist[0]
-            eidx = (p >> _FIELD_BITS) & _EIDX_MASK
-            tier = p >> _TIER_SHIFT
+            eidx = (p >> FIELD_BITS) & EIDX_MASK
+            tier = p >> TIER_SHIFT
             ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
-            key: _Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
+            key: Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
             heap.append((key, len(lists), 0))
             lists.append((plist, kind, wscore))
         heapq.heapify(heap)
@@ -517,10 +328,10 @@ class SearchIndex:
             pos += 1
             if pos < len(plist):
                 p = plist[pos]
-                eidx = (p >> _FIELD_BITS) & _EIDX_MASK
-                tier = p >> _TIER_SHIFT
+                eidx = (p >> FIELD_BITS) & EIDX_MASK
+                tier = p >> TIER_SHIFT
                 ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
-                nxt: _Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
+                nxt: Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
                 heapq.heapreplace(heap, (nxt, li, pos))
             else:
                 heapq.heappop(heap)
@@ -528,7 +339,7 @@ class SearchIndex:
     # --- several words: walk the most selective, check the rest ------------------------
 
     def _many_words(
-        self, expansions: list[dict[str, tuple[int, float]]], found: dict[int, _Key]
+        self, expansions: list[dict[str, tuple[int, float]]], found: dict[int, Key]
     ) -> None:
         """Entities every word matches. The most selective word's postings give the
         candidates; each further word is checked by walking its postings when they are
@@ -557,7 +368,7 @@ class SearchIndex:
                 if k > kind or (k == kind and t > tier):
                     kind, tier, code = k, t, c
             ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
-            key: _Key = (kind, kinds, tier, ekind, total / n, eidx, code)
+            key: Key = (kind, kinds, tier, ekind, total / n, eidx, code)
             old = found.get(eidx)
             if old is None or key < old:
                 found[eidx] = key
@@ -587,13 +398,13 @@ class SearchIndex:
         """Best match of one word per entity (optionally only among some): entity ->
         (match kind, tier, -score, field), from the postings of the word's tokens."""
         best: dict[int, tuple[int, int, float, int]] = {}
-        tf = _TIER_FACTOR
+        tf = TIER_FACTOR
         for tok, (kind, wscore) in expansion.items():
             for p in self._postings[tok]:
-                eidx = (p >> _FIELD_BITS) & _EIDX_MASK
+                eidx = (p >> FIELD_BITS) & EIDX_MASK
                 if among is not None and eidx not in among:
                     continue
-                tier = p >> _TIER_SHIFT
+                tier = p >> TIER_SHIFT
                 cand = (kind, tier, -wscore * tf[tier], p & 7)
                 old = best.get(eidx)
                 if old is None or cand < old:
@@ -608,14 +419,14 @@ class SearchIndex:
         tokens_of = self._entity_tokens
         fields_of = self._entity_fields
         matched = expansion.keys()
-        tf = _TIER_FACTOR
+        tf = TIER_FACTOR
         for eidx in candidates:
             tokens = tokens_of[eidx]
             if matched.isdisjoint(tokens):  # in C: most candidates end here
                 continue
             get = expansion.get
             hit = min(
-                (m[0], _TIER[code], -m[1] * tf[_TIER[code]], code)
+                (m[0], TIER[code], -m[1] * tf[TIER[code]], code)
                 for tok, code in zip(tokens, fields_of[eidx], strict=True)
                 if (m := get(tok)) is not None
             )
@@ -637,20 +448,20 @@ class SearchIndex:
         ranked = heapq.nsmallest(limit, found.values())
         return [self._hit(key) for key in ranked]
 
-    def _search_one(self, word: str, limit: int, found: dict[int, _Key]) -> None:
+    def _search_one(self, word: str, limit: int, found: dict[int, Key]) -> None:
         before = len(found)
         exp = self._expand(word, prefix=len(word) >= _PREFIX_MIN, fuzzy=False)
         self._one_word(exp, limit, found)
-        if len(found) - before < limit and _max_typos(word):
+        if len(found) - before < limit and max_typos(word):
             extra = {
-                tok: (_FUZZY, 0.5 - 0.1 * (dist - 1))
+                tok: (FUZZY, 0.5 - 0.1 * (dist - 1))
                 for tok, dist in self._typo_candidates(word).items()
                 if tok not in exp
             }
             if extra:
                 self._one_word(extra, limit, found)
 
-    def _search_many(self, words: list[str], limit: int, found: dict[int, _Key]) -> None:
+    def _search_many(self, words: list[str], limit: int, found: dict[int, Key]) -> None:
         # Words before the last are finished words; a short one must match exactly
         # ("Bo E" is Bo, then any word on E), while the last may still be being typed.
         last = len(words) - 1
@@ -658,21 +469,21 @@ class SearchIndex:
         exps = [self._expand(w, prefix=p, fuzzy=False) for w, p in zip(words, prefix, strict=True)]
         before = len(found)
         self._many_words(exps, found)
-        if len(found) - before < limit and any(_max_typos(w) for w in words):
+        if len(found) - before < limit and any(max_typos(w) for w in words):
             exps = [
                 self._expand(w, prefix=p, fuzzy=True) for w, p in zip(words, prefix, strict=True)
             ]
             self._many_words(exps, found)
 
-    def _hit(self, key: _Key) -> Hit:
+    def _hit(self, key: Key) -> Hit:
         kind, _, _, _, neg_score, eidx, code = key
         e = self._entities[eidx]
         return Hit(
-            kind=_KINDS[e.kind],
+            kind=KINDS[e.kind],
             id=e.id,
             name=e.name,
             unit=e.unit,
             score=round(-neg_score, 4),
-            match=_MATCHES[kind],
+            match=MATCHES[kind],
             field=FIELDS[code],
         )

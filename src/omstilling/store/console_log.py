@@ -1,0 +1,70 @@
+"""The operators' action log (console_actions): one way in, with the time it is given.
+
+Every call handled in the console is written here, whichever page handled it (the
+advice's buttons, a message taken), so the statistics (R3.12) read one kind of row.
+The time is always passed in, from the app's clock (tests freeze it), and stored in
+UTC like every other time in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine, insert
+
+from omstilling.clock import utc
+from omstilling.store.account_models import ConsoleAction
+
+__all__ = ["ERRAND_MAX", "LOGGED", "LOGGED_AS", "log_action"]
+
+# What the statistics count each console action as: a transfer to the secretary is
+# a transfer, a referral gives a number, handling the call oneself answers it here.
+LOGGED_AS: dict[str, str] = {
+    "transfer": "transfer",
+    "transfer_secretary": "transfer",
+    "give_number": "give_number",
+    "refer": "give_number",
+    "take_message": "take_message",
+    "handle_here": "answered",
+    "answered": "answered",
+}
+LOGGED = frozenset(LOGGED_AS.values())
+ERRAND_MAX = 500  # what the call was about, as typed; no more is kept
+
+
+def log_action(
+    engine: Engine,
+    action: str,
+    *,
+    at: datetime,
+    user_id: int | None,
+    unit: str | None = None,
+    employee: str | None = None,
+    task: str | None = None,
+    errand: str = "",
+    number: str | None = None,
+    call_id: str | None = None,
+    rules: Sequence[str] = (),
+) -> int:
+    """Record one handled call; `action` is one of the logged kinds (LOGGED). Its id."""
+    if action not in LOGGED:
+        raise ValueError(f"not a logged console action: {action!r}")
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    with engine.begin() as conn:
+        result = conn.execute(
+            insert(ConsoleAction).values(
+                at=utc(at),
+                user_id=user_id,
+                action=action,
+                unit_id=unit or None,
+                employee_id=employee or None,
+                task_id=task or None,
+                errand=errand[:ERRAND_MAX],
+                number=number or None,
+                call_id=call_id or None,
+                rules=list(rules),
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]

@@ -23,6 +23,7 @@ from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
 from omstilling.web.auth import LoginRequired, login_redirect_target
+from omstilling.web.limits import BodyGuard
 from omstilling.web.oidc import setup_oidc
 
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         "routing advice, presence, messages and call statistics.",
     )
     _state(app, settings, engine)
+    app.add_middleware(BodyGuard)
     setup_oidc(app, settings)
     _exception_handlers(app)
     _routers(app)

@@ -23,6 +23,7 @@ from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
 from omstilling.web.auth import LoginRequired, login_redirect_target
+from omstilling.web.headers import SecurityHeaders
 from omstilling.web.limits import BodyGuard
 from omstilling.web.oidc import setup_oidc
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     _state(app, settings, engine)
     app.add_middleware(BodyGuard)
+    # HSTS when the municipality serves the app over https (its base URL says so).
+    app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     setup_oidc(app, settings)
     _exception_handlers(app)
     _routers(app)

@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from omstilling.accounts import Principal
 from omstilling.domain.kpi import (
@@ -33,6 +33,12 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         raise PeriodError(f"'{text}' er ikke en dato (ÅÅÅÅ-MM-DD)") from None
+
+
+@router.get("/statistik/rapport.css")
+def report_css() -> Response:
+    """The report's own stylesheet, for the statistics page (no inline style: see web/headers)."""
+    return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/statistik", response_class=HTMLResponse)
@@ -78,7 +84,6 @@ def statistics(
         "stats/index.html",
         user,
         active="/statistik",
-        css=CSS,
         quarters=quarters,
         quarter=quarter or "",
         from_=start.isoformat() if start and not quarter else "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,8 +55,10 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
 }
 MIN_PASSWORD = 12
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_CLIENT = 20
+MAX_FAILURES_PER_USER = 5  # per (user name, address)
+MAX_FAILURES_PER_CLIENT = 20  # per address, whatever the names
+MAX_FAILURES_GLOBAL = 500  # in the whole system: a flood from many addresses
+BACKOFF_START = timedelta(seconds=30)
 FAILURE_WINDOW = timedelta(minutes=15)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -66,7 +69,11 @@ class AccountError(Invalid):
 
 
 class RateLimited(Exception):
-    pass
+    """Too many recent failures from this address: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
 
 
 def _sha(token: str) -> str:
@@ -173,17 +180,42 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         raise AccountError(f"unknown user '{username}'")
 
 
-def _recent_failures(conn: Connection, column: Any, value: str, now: datetime) -> int:
-    return int(
-        conn.execute(
-            select(func.count()).where(
-                column == value,
-                LoginAttempt.success.is_(False),
-                LoginAttempt.at > now - FAILURE_WINDOW,
-            )
-        ).scalar()
-        or 0
+def _failures(conn: Connection, now: datetime, *where: Any) -> tuple[int, datetime | None]:
+    """How many failed logins in the window match, and when the last one was."""
+    count, last = conn.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.success.is_(False), LoginAttempt.at > now - FAILURE_WINDOW, *where
+        )
+    ).one()
+    return int(count or 0), None if last is None else utc(last)
+
+
+def _backoff(excess: int) -> timedelta:
+    wait: timedelta = BACKOFF_START * 2 ** min(excess, 16)
+    return min(wait, FAILURE_WINDOW)
+
+
+def login_wait(conn: Connection, username: str, client: str, now: datetime) -> timedelta:
+    """How long this user name from this address must still wait before it may try again.
+
+    Failures count per (user name, address) and per address, never per account alone:
+    guessing someone's password from one address must not lock them out from their own
+    (ASVS V2.2.1). Past each limit the wait doubles with every further failure, up to the
+    window. When the whole system sees a flood of failures, every address that has failed
+    itself waits too; an address without failures of its own never waits.
+    """
+    pair, pair_last = _failures(
+        conn, now, LoginAttempt.username == username, LoginAttempt.client == client
     )
+    per_client, client_last = _failures(conn, now, LoginAttempt.client == client)
+    waits = [timedelta(0)]
+    if pair >= MAX_FAILURES_PER_USER and pair_last is not None:
+        waits.append(pair_last + _backoff(pair - MAX_FAILURES_PER_USER) - now)
+    if per_client >= MAX_FAILURES_PER_CLIENT and client_last is not None:
+        waits.append(client_last + _backoff(per_client - MAX_FAILURES_PER_CLIENT) - now)
+    if pair_last is not None and _failures(conn, now)[0] >= MAX_FAILURES_GLOBAL:
+        waits.append(pair_last + BACKOFF_START - now)
+    return max(waits)
 
 
 def authenticate(
@@ -193,12 +225,10 @@ def authenticate(
     now = utc(now or datetime.now(UTC))
     username = username.strip()
     with engine.begin() as conn:
-        if (
-            _recent_failures(conn, LoginAttempt.username, username, now) >= MAX_FAILURES_PER_USER
-            or _recent_failures(conn, LoginAttempt.client, client, now) >= MAX_FAILURES_PER_CLIENT
-        ):
-            log.warning("login rate limited: user=%r client=%s", username, client)
-            raise RateLimited()
+        wait = login_wait(conn, username, client, now)
+        if wait > timedelta(0):
+            log.warning("login throttled: user=%r client=%s wait=%s", username, client, wait)
+            raise RateLimited(max(1, math.ceil(wait.total_seconds())))
         user = conn.execute(
             select(UserRow.id, UserRow.password_hash, UserRow.disabled).where(
                 UserRow.username == username

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,12 +45,28 @@ class Settings(BaseSettings):
         description="Send the session cookie over HTTPS only (browsers treat "
         "http://127.0.0.1 and localhost as secure)",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For names the client (e.g. 10.0.0.5,10.1.0.0/24); empty: none",
+    )
     session_idle_minutes: int = Field(default=120, ge=5)
     session_absolute_hours: int = Field(default=12, ge=1)
     oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL")
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_label: str = "Log ind med kommunens login"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"not an address or network: {part.strip()!r}") from None
+        return value
 
     @field_validator("secret_key")
     @classmethod

@@ -194,3 +194,11 @@ def holiday_name(d: date) -> str | None:
     if isinstance(d, datetime):
         d = d.date()
     return holidays(d.year).get(d)
+
+
+def format_wait(seconds: int) -> str:
+    """A wait as the operator reads it: '45 sekunder', '1 minut', '15 minutter'."""
+    if seconds < 60:
+        return f"{seconds} sekund" if seconds == 1 else f"{seconds} sekunder"
+    minutes = -(-seconds // 60)
+    return "1 minut" if minutes == 1 else f"{minutes} minutter"

@@ -12,6 +12,8 @@ import hmac
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
@@ -29,6 +31,37 @@ from omstilling.accounts import (
 
 SESSION_COOKIE = "omstilling_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from. Behind the municipality's reverse proxy (a peer
+    named in OMSTILLING_TRUSTED_PROXIES) it is the last address in X-Forwarded-For that is
+    not itself a trusted proxy; from anyone else that header is ignored, since anyone can
+    send it."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = trusted_networks(request.app.state.settings.trusted_proxies)
+    if not _in(peer, trusted):
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _in(address, trusted):
+            return address[:100]
+    return peer
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(setting: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(
+        ip_network(part.strip(), strict=False) for part in setting.split(",") if part.strip()
+    )
+
+
+def _in(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
 
 
 def session_policy(request: Request) -> SessionPolicy:

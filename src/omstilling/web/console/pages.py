@@ -26,13 +26,19 @@ from omstilling.directory import (
     parse_surname,
 )
 from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
-from omstilling.domain.danish import format_clock, format_moment, format_phone
+from omstilling.domain.danish import format_clock, format_moment, format_phone, format_wait
 from omstilling.domain.hours import compile_schedule
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.presence import Presence, shown_as
 from omstilling.store.console_log import LOGGED_AS, log_action
 from omstilling.store.presence import load_presence
-from omstilling.web.auth import SESSION_COOKIE, find_principal, page_user, start_session
+from omstilling.web.auth import (
+    SESSION_COOKIE,
+    client_address,
+    find_principal,
+    page_user,
+    start_session,
+)
 from omstilling.web.deps import directory
 from omstilling.web.deps import now as clock_now
 
@@ -139,10 +145,6 @@ def local_now(request: Request, org: Organisation | None) -> datetime:
 # --- sign in and out --------------------------------------------------------------------------
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _login_csrf_cookie(response: Response, token: str, secure: bool) -> None:
     # Double submit: the form's hidden field must equal this cookie (login CSRF).
     response.set_cookie(
@@ -179,13 +181,17 @@ def login(
     settings = request.app.state.settings
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     error = None
+    retry_after = 0
     if not expected or not secrets.compare_digest(expected, csrf_token):
         error = "Formularen var udløbet. Prøv igen."
     else:
         try:
-            user_id = authenticate(request.app.state.engine, username, password, _client(request))
-        except RateLimited:
-            error = "For mange forkerte forsøg. Vent et kvarter, og prøv igen."
+            user_id = authenticate(
+                request.app.state.engine, username, password, client_address(request)
+            )
+        except RateLimited as exc:
+            retry_after = exc.retry_after
+            error = f"For mange forkerte forsøg. Prøv igen om {format_wait(retry_after)}."
         except AccountError:
             error = "Forkert brugernavn eller adgangskode."
     if error is not None:
@@ -200,7 +206,9 @@ def login(
             error=error,
             oidc_label=None,
         )
-        response.status_code = 429 if "For mange" in error else 400
+        response.status_code = 429 if retry_after else 400
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         _login_csrf_cookie(response, token, settings.cookie_secure)
         return response
     target = next if next.startswith("/") and not next.startswith("//") else "/"

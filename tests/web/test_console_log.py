@@ -128,3 +128,39 @@ def test_a_log_time_keeps_its_order_across_a_change_of_offset(engine: Engine) ->
         moment = (first + timedelta(minutes=minutes)).astimezone(ZoneInfo("Europe/Copenhagen"))
         log_action(engine, "answered", at=moment, user_id=None)
     assert [utc(r.at) for r in _rows(engine)] == [first, first + timedelta(hours=1)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("number", "<img src=x onerror=alert(1)>"),
+        ("number", "031185-1506"),
+        ("number", "ring til Anne"),
+        ("call_id", "<script>alert(1)</script>"),
+        ("call_id", "031185 1506 og mere"),
+    ],
+)
+def test_a_number_or_call_id_that_is_not_one_is_refused_unrepeated_and_unstored(
+    operator: TestClient, engine: Engine, field: str, value: str
+) -> None:
+    # Issue 12 item 8: the markup came back raw in the answer and was stored.
+    data = {"action": "refer", "kind": "task", "id": "kontanthjaelp", "number": "+4589151500"}
+    r = operator.post(
+        "/console/actions", data={**data, field: value}, headers={"X-CSRF-Token": csrf(operator)}
+    )
+    assert r.status_code == 422
+    assert value not in r.text and "<img" not in r.text
+    assert _rows(engine) == []
+
+
+def test_a_number_is_stored_as_e164_and_shown_the_danish_way(
+    operator: TestClient, engine: Engine
+) -> None:
+    r = operator.post(
+        "/console/actions",
+        data={"action": "refer", "kind": "task", "id": "kontanthjaelp", "number": "89 15 15 00"},
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
+    assert r.status_code == 200 and "89 15 15 00" in r.text
+    [row] = _rows(engine)
+    assert row.number == "+4589151500"

@@ -8,12 +8,15 @@ UTC like every other time in the store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, insert
 
 from omstilling.clock import utc
+from omstilling.domain.danish import parse_phone
+from omstilling.errors import Invalid
 from omstilling.store.account_models import ConsoleAction
 
 __all__ = ["ERRAND_MAX", "LOGGED", "LOGGED_AS", "log_action"]
@@ -31,6 +34,19 @@ LOGGED_AS: dict[str, str] = {
 }
 LOGGED = frozenset(LOGGED_AS.values())
 ERRAND_MAX = 500  # what the call was about, as typed; no more is kept
+# A PBX's call id (Asterisk: "1701234567.123"; others use UUIDs): nothing else is stored.
+CALL_ID = re.compile(r"[A-Za-z0-9._:@-]{1,100}")
+
+
+def checked_number(number: str | None) -> str | None:
+    """The number given or dialled, as E.164; anything else is refused without being
+    repeated (it could be markup, or a CPR number typed into the wrong field)."""
+    if not number:
+        return None
+    try:
+        return parse_phone(number)
+    except ValueError:
+        raise Invalid("number: not a phone number; nothing was logged") from None
 
 
 def log_action(
@@ -52,6 +68,9 @@ def log_action(
         raise ValueError(f"not a logged console action: {action!r}")
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
+    if call_id and not CALL_ID.fullmatch(call_id):
+        raise Invalid("call_id: not a call id of the PBX; nothing was logged")
+    number = checked_number(number)
     with engine.begin() as conn:
         result = conn.execute(
             insert(ConsoleAction).values(
@@ -62,7 +81,7 @@ def log_action(
                 employee_id=employee or None,
                 task_id=task or None,
                 errand=errand[:ERRAND_MAX],
-                number=number or None,
+                number=number,
                 call_id=call_id or None,
                 rules=list(rules),
             )

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 
 from omstilling.accounts import (
     ROLE_NAMES_DA,
@@ -441,7 +442,7 @@ def console_action(
     )
     text = {
         "transfer": "Omstilling registreret.",
-        "give_number": f"Nummer givet{': ' + format_phone(number) if number else ''}.",
+        "give_number": f"Nummer givet{': ' + escape(format_phone(number)) if number else ''}.",
         "take_message": "Besked registreret.",
         "answered": "Registreret som besvaret her.",
     }[stored]

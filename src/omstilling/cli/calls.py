@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from omstilling.cli import app
 from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
@@ -45,11 +53,64 @@ def _print_malformed(malformed: list[tuple[str, int, str]], count: int) -> None:
         )
 
 
+def _malformed_lines(malformed: list[tuple[str, int, str]], count: int) -> str:
+    if not count:
+        return ""
+    listed = ", ".join(str(n) for _, n, _ in malformed[:20])
+    return f" (lines {listed}{', ...' if count > 20 else ''})"
+
+
+MaxMalformed = Annotated[
+    float,
+    typer.Option(
+        "--max-malformed",
+        min=0,
+        max=100,
+        help="Exit with an error when more than this share of the lines (%) were malformed",
+    ),
+]
+
+
+def _check_share(lines: int, malformed: int, max_share: float) -> None:
+    """A file that is mostly not call data was probably the wrong file: say so, exit 1."""
+    if lines and malformed * 100 > max_share * lines:
+        raise fail(
+            f"{malformed} of {lines} line(s) were malformed (more than {max_share:g} %): "
+            "is this the right file? The valid lines are stored; importing again adds nothing",
+            1,
+        )
+
+
+class _Read:
+    """How far an import got, from its progress callbacks, for when a file breaks off."""
+
+    def __init__(self, bar: Progress, task: TaskID) -> None:
+        self.bytes = 0
+        self.bar, self.task = bar, task
+
+    def __call__(self, n: int) -> None:
+        self.bytes += n
+        self.bar.advance(self.task, n)
+
+
+def _broken_off(exc: Exception, read: _Read) -> typer.Exit:
+    return fail(
+        f"the import stopped after {read.bytes:,} byte(s) of text: {exc or type(exc).__name__}"
+        " (a truncated or damaged file?). What was read before that is stored; running the "
+        "same import again is safe: lines already stored are recognised and skipped",
+        1,
+    )
+
+
+UNREADABLE = (EOFError, OSError, zlib.error, UnicodeDecodeError)
+
+
 @calls_app.command("import-queue-log")
 def import_queue_log(
     files: Annotated[
         list[Path], typer.Argument(help="Asterisk queue_log file(s), plain or .gz, in any order")
     ],
+    max_malformed: MaxMalformed = 50.0,
     db: DbOption = None,
 ) -> None:
     """Import Asterisk queue_log files; importing the same lines again adds nothing."""
@@ -59,33 +120,31 @@ def import_queue_log(
     engine = open_engine(db)
     total = sum(text_size(f) for f in files)
     with _progress(total) as bar:
-        task = bar.add_task("queue_log", total=total)
-        summary = import_files(engine, files, progress=lambda n: bar.advance(task, n))
+        read = _Read(bar, bar.add_task("queue_log", total=total))
+        try:
+            summary = import_files(engine, files, progress=read)
+        except UNREADABLE as exc:
+            raise _broken_off(exc, read) from None
     _print_malformed(summary.malformed, summary.malformed_count)
     typer.echo(
         f"read {summary.lines} line(s) from {summary.files} file(s): "
         f"{summary.calls_added} call(s) added, {summary.events} event(s) stored, "
         f"{summary.duplicates} duplicate(s), {summary.ignored} ignored (agent/system events), "
         f"{summary.malformed_count} malformed line(s) skipped"
-        + (
-            " (lines "
-            + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
-            + (", ..." if summary.malformed_count > 20 else "")
-            + ")"
-            if summary.malformed_count
-            else ""
-        )
+        + _malformed_lines(summary.malformed, summary.malformed_count)
     )
     if summary.unmapped_queues:
         typer.echo(
             "queues that map to no unit (kept, reported as unmapped): "
             + ", ".join(summary.unmapped_queues)
         )
+    _check_share(summary.lines, summary.malformed_count, max_malformed)
 
 
 @calls_app.command("import-cdr")
 def import_cdr(
     file: Annotated[Path, typer.Argument(help="Asterisk cdr_csv file (Master.csv)")],
+    max_malformed: MaxMalformed = 50.0,
     db: DbOption = None,
 ) -> None:
     """Import direct calls from an Asterisk CDR CSV; calls through a queue are left to queue_log."""
@@ -95,22 +154,19 @@ def import_cdr(
     engine = open_engine(db)
     total = file.stat().st_size
     with _progress(total) as bar:
-        task = bar.add_task("CDR", total=total)
-        summary = import_cdr_file(engine, file, progress=lambda n: bar.advance(task, n))
+        read = _Read(bar, bar.add_task("CDR", total=total))
+        try:
+            summary = import_cdr_file(engine, file, progress=read)
+        except UNREADABLE as exc:
+            raise _broken_off(exc, read) from None
     _print_malformed(summary.malformed, summary.malformed_count)
     typer.echo(
         f"read {summary.lines} line(s): {summary.calls_added} direct call(s) added, "
         f"{summary.duplicates} duplicate(s), {summary.queued} through a queue (counted from "
         f"queue_log), {summary.malformed_count} malformed line(s) skipped"
-        + (
-            " (lines "
-            + ", ".join(str(n) for _, n, _ in summary.malformed[:20])
-            + (", ..." if summary.malformed_count > 20 else "")
-            + ")"
-            if summary.malformed_count
-            else ""
-        )
+        + _malformed_lines(summary.malformed, summary.malformed_count)
     )
+    _check_share(summary.lines, summary.malformed_count, max_malformed)
 
 
 @calls_app.command("rebuild")

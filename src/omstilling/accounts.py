@@ -110,6 +110,14 @@ class Principal:
             return False
         return any(u.id == self.unit_id for u in org.ancestors(unit_id))
 
+    def may_report_unit(self, org: Organisation, unit_id: str) -> bool:
+        """Reporting a unit away or back is presence: it takes presence:write (a token with
+        only directory:write may edit the directory, not say who is at work); an editor
+        reports only their own units."""
+        if not self.has("presence:write"):
+            return False
+        return self.role != "editor" or self.may_edit_unit(org, unit_id)
+
     def may_set_absence(self, org: Organisation, employee_id: str) -> bool:
         """Operators and admins for anyone; an editor within their units; anyone for self."""
         if self.employee_id is not None and self.employee_id == employee_id:

@@ -83,9 +83,7 @@ def _may_report_unit(d: Directory, who: Principal, unit_id: str) -> None:
     org = d.organisation()
     if org is None or unit_id not in org.units:
         raise HTTPException(404, f"unknown unit '{unit_id}'")
-    if not (who.has("presence:write") and who.role != "editor") and not who.may_edit_unit(
-        org, unit_id
-    ):
+    if not who.may_report_unit(org, unit_id):
         raise HTTPException(403, "you may report only your own units away or back")
 
 

@@ -1,0 +1,46 @@
+"""Each scope gives exactly what its name says (issue 12 item 12): a token with only
+directory:write edits the directory but does not say who is at work."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from omstilling import accounts, orgfile
+from omstilling.settings import Settings
+from omstilling.store.organisation import import_organisation
+from omstilling.web.app import create_app
+from tests.conftest import api_client, mini_text
+
+AWAY = {"from": "2026-11-30T09:00", "until": "2026-11-30T12:00"}
+
+
+@pytest.fixture
+def app(engine: Engine, db_url: str) -> FastAPI:
+    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
+    return create_app(Settings(database_url=db_url), engine=engine)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "status"),
+    [
+        (("directory:write",), 403),
+        (("directory:write", "advice:read", "messages:write"), 403),
+        (("presence:write",), 201),
+    ],
+)
+def test_r3_9_reporting_a_unit_away_takes_presence_write(
+    app: FastAPI, scopes: tuple[str, ...], status: int
+) -> None:
+    with api_client(app, scopes) as client:
+        assert client.post("/api/v1/units/jobcenter/away", json=AWAY).status_code == status
+        back = client.post("/api/v1/units/jobcenter/back", json={"at": "2026-11-30T10:30"})
+        assert back.status_code == (403 if status == 403 else 200)
+
+
+def test_a_directory_token_still_may_edit_every_unit(app: FastAPI) -> None:
+    org = app.state.directory.organisation()
+    token = accounts.Principal("token", "sync", frozenset({"directory:write"}))
+    assert all(token.may_edit_unit(org, u) for u in org.units)
+    assert not any(token.may_report_unit(org, u) for u in org.units)

@@ -10,14 +10,9 @@ import typer
 
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, fail, open_engine
-from omstilling.directory import (
-    CitizenFactError,
-    Directory,
-    parse_birth_day,
-    parse_postcode,
-    parse_surname,
-)
-from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.directory import Directory
+from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.citizen import inquiry_from
 from omstilling.domain.hours import HoursError
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.errors import NotFound
@@ -96,19 +91,17 @@ def advise_cmd(
 ) -> None:
     """Where does this call go, and what do we tell the citizen?"""
     try:
-        inquiry = Inquiry(
+        inquiry = inquiry_from(
             query=query,
             employee=employee,
             unit=unit,
             task=task,
-            birth_day=parse_birth_day(birth_day),
-            surname=parse_surname(surname),
-            postcode=parse_postcode(postcode),
+            birth_day=birth_day,
+            surname=surname,
+            postcode=postcode,
         )
-    except CitizenFactError as exc:
+    except InvalidInquiry as exc:  # CitizenFactError too; its text never holds the value
         raise fail(str(exc), 2) from None
-    if query is not None and not query.strip() and not (employee or unit or task):
-        raise fail("the query is empty: say what to search for", 2)
     directory = _directory(db)
     moment = _moment(directory, at)
     try:

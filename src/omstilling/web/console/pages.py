@@ -20,13 +20,8 @@ from omstilling.accounts import (
     authenticate,
     end_session,
 )
-from omstilling.directory import (
-    CitizenFactError,
-    parse_birth_day,
-    parse_postcode,
-    parse_surname,
-)
-from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.citizen import CitizenFactError, inquiry_from
 from omstilling.domain.danish import format_clock, format_moment, format_phone
 from omstilling.domain.hours import compile_schedule
 from omstilling.domain.organisation import Organisation, municipality_tz
@@ -375,13 +370,13 @@ def console_advice(
         )
     now = local_now(request, org)
     try:
-        inquiry = Inquiry(
+        inquiry = inquiry_from(
             employee=id if kind == "employee" else None,
             unit=id if kind == "unit" else None,
             task=id if kind == "task" else None,
-            birth_day=parse_birth_day(birth_day),
-            surname=parse_surname(surname),
-            postcode=parse_postcode(postcode),
+            birth_day=birth_day,
+            surname=surname,
+            postcode=postcode,
         )
         advice = d.advise(inquiry, now)
     except CitizenFactError as exc:

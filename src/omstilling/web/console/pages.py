@@ -13,7 +13,6 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import insert
 
 from omstilling.accounts import (
-    ROLE_NAMES_DA,
     AccountError,
     Principal,
     RateLimited,
@@ -24,6 +23,7 @@ from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, Unkno
 from omstilling.domain.citizen import CitizenFactError, inquiry_from
 from omstilling.domain.danish import format_clock, format_moment, format_phone
 from omstilling.domain.hours import compile_schedule
+from omstilling.domain.labels import ACCOUNT_ROLE, ADVICE_ACTION, CITIZEN_FACT, ENTITY_KIND
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.presence import Presence, shown_as
 from omstilling.store.account_models import ConsoleAction
@@ -34,15 +34,6 @@ from omstilling.web.deps import directory
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "omstilling_login_csrf"
 
-ACTION_LABELS = {
-    "transfer": "Stil om",
-    "transfer_secretary": "Stil om til sekretæren",
-    "take_message": "Tag besked",
-    "give_number": "Giv nummeret",
-    "handle_here": "Besvar selv",
-    "refer": "Henvis",
-}
-KIND_LABELS = {"employee": "Medarbejder", "unit": "Enhed", "task": "Emne"}
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "operator": [
         ("/", "Omstilling"),
@@ -96,7 +87,7 @@ def render(
         {
             "user": user,
             "message_badge": badge,
-            "role_name": ROLE_NAMES_DA.get(role or "", ""),
+            "role_name": ACCOUNT_ROLE.label(role) if role and role in ACCOUNT_ROLE else "",
             "nav": NAV_BY_ROLE.get(role or "", []),
             "active": active,
             "municipality_name": org.municipality.name if org else "omstilling",
@@ -292,7 +283,7 @@ def console_search(request: Request, user: PageUser, q: str = "") -> HTMLRespons
                     hit.kind,
                     hit.id,
                     hit.name,
-                    KIND_LABELS[hit.kind],
+                    ENTITY_KIND.label(hit.kind),
                     unit.name if unit and hit.kind != "unit" else "",
                     state,
                     cls,
@@ -323,18 +314,20 @@ def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, 
     if isinstance(absence, dict) and absence.get("until"):
         absence_until = format_moment(datetime.fromisoformat(str(absence["until"])), now)
     next_open = data.get("next_open")
-    buttons = [{"action": advice.action, "label": ACTION_LABELS[advice.action], "primary": True}]
-    for alt in data.get("alternatives") or []:  # type: ignore[attr-defined]
-        if alt["action"] != advice.action:
-            buttons.append(
-                {"action": alt["action"], "label": ACTION_LABELS[alt["action"]], "primary": False}
-            )
+    buttons = [
+        {"action": advice.action, "label": ADVICE_ACTION.label(advice.action), "primary": True}
+    ]
+    for alt in advice.alternatives:
+        if alt.action != advice.action:
+            label = ADVICE_ACTION.label(alt.action)
+            buttons.append({"action": alt.action, "label": label, "primary": False})
     if advice.action != "take_message" and not any(b["action"] == "take_message" for b in buttons):
-        buttons.append({"action": "take_message", "label": "Tag besked", "primary": False})
+        label = ADVICE_ACTION.label("take_message")
+        buttons.append({"action": "take_message", "label": label, "primary": False})
     buttons.append({"action": "answered", "label": "Besvaret her", "primary": False})
     return {
         **data,
-        "action_label": ACTION_LABELS[advice.action],
+        "action_label": ADVICE_ACTION.label(advice.action),
         "to_display": to.get("display"),
         "to_number": to.get("number"),
         "to_label": to_label,
@@ -346,6 +339,7 @@ def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, 
         if next_open
         else None,
         "buttons": buttons,
+        "fact_labels": dict(CITIZEN_FACT.choices()),
     }
 
 
@@ -383,8 +377,7 @@ def console_advice(
         message = (
             "Kun dagen i måneden (1-31) bruges, aldrig hele CPR-nummeret."
             if exc.field == "birth_day"
-            else "Tjek oplysningen: "
-            + {"surname": "efternavn", "postcode": "postnummer"}.get(exc.field, exc.field)
+            else f"Tjek oplysningen: {CITIZEN_FACT.label(exc.field).lower()}"
         )
         return render(request, "_advice.html", user, error=message, **context)
     except (UnknownId, NothingFound, InvalidInquiry):

@@ -103,6 +103,24 @@ def test_stale_revision_is_refused_naming_the_force_option(
     assert "revision 1" in r.stderr and "--force" in r.stderr
 
 
+def test_advise_names_the_action_and_the_needed_fact_as_the_console_does(
+    mini_file: Path, tmp_path: Path, sqlite_url: str
+) -> None:
+    from omstilling.domain.labels import ADVICE_ACTION, CITIZEN_FACT
+
+    run("import", str(mini_file), cwd=tmp_path, db=sqlite_url)
+    args = ("advise", "--task", "kontanthjaelp", "--at", "2026-11-30T10:00")
+    r = run(*args, cwd=tmp_path, db=sqlite_url)
+    as_json = yaml.safe_load(run(*args, "--json", cwd=tmp_path, db=sqlite_url).stdout)
+    assert r.returncode == 0
+    first = r.stdout.splitlines()[0]
+    assert first.startswith(ADVICE_ACTION.label(as_json["action"]))
+    assert f"Spørg om: {CITIZEN_FACT.label('birth_day')}" in r.stdout
+    r = run(*args, "--birth-day", "03.11.85-1234", cwd=tmp_path, db=sqlite_url)
+    assert r.returncode == 2 and "never a whole CPR number" in r.stderr
+    assert "03.11.85" not in r.stderr + r.stdout
+
+
 def test_advise_errors_exit_2_and_never_echo_a_cpr_number(
     mini_file: Path, tmp_path: Path, sqlite_url: str
 ) -> None:

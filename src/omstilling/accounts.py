@@ -20,21 +20,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from omstilling.clock import utc
+from omstilling.domain.labels import ACCOUNT_ROLE, AccountRole
 from omstilling.domain.organisation import Organisation
 from omstilling.errors import Invalid
 from omstilling.store.account_models import ApiToken, LoginAttempt, SessionRow, UserRow
 
 log = logging.getLogger("omstilling.auth")
 
-Role = Literal["operator", "employee", "editor", "manager", "admin"]
-ROLES: tuple[Role, ...] = ("operator", "employee", "editor", "manager", "admin")
-ROLE_NAMES_DA = {
-    "operator": "Omstilling",
-    "employee": "Medarbejder",
-    "editor": "Enhedsredaktør",
-    "manager": "Ledelse",
-    "admin": "Administrator",
-}
+Role = AccountRole  # the roles and their Danish names: domain.labels.ACCOUNT_ROLE
+ROLES: tuple[Role, ...] = ACCOUNT_ROLE.values
 SCOPES = (
     "advice:read",
     "directory:write",

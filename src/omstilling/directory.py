@@ -2,12 +2,12 @@
 
 The CLI and the web app both call `Directory.advise`, so they always agree.
 Citizen facts (birth day, surname, postcode) pass through here and are never
-logged, stored or repeated in an error message.
+logged, stored or repeated in an error message; they are read by
+`omstilling.domain.citizen`.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,48 +20,6 @@ from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.search import SearchIndex
 from omstilling.store.organisation import SnapshotCache
 from omstilling.store.presence import load_presence
-
-CPR_SHAPE = re.compile(r"^\s*\d{6}\s*-?\s*\d{4}\s*$")
-
-
-class CitizenFactError(ValueError):
-    """A citizen fact in the wrong form; the message names the field, never the value."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-def parse_birth_day(value: str | int | None) -> int | None:
-    """The day of the month (1-31). A whole CPR number is refused and never echoed."""
-    if value is None or value == "":
-        return None
-    text = str(value).strip()
-    if CPR_SHAPE.match(text) or (text.isdigit() and len(text) > 2):
-        raise CitizenFactError(
-            "birth_day",
-            "birth_day: only the day of the month is used (1-31), never a whole CPR number; "
-            "nothing was stored",
-        )
-    if not text.isdigit() or not 1 <= int(text) <= 31:
-        raise CitizenFactError("birth_day", "birth_day: must be a day of the month, 1-31")
-    return int(text)
-
-
-def parse_postcode(value: str | None) -> str | None:
-    if value is None or value.strip() == "":
-        return None
-    if not re.fullmatch(r"\d{4}", value.strip()):
-        raise CitizenFactError("postcode", "postcode: must be a Danish postcode of four digits")
-    return value.strip()
-
-
-def parse_surname(value: str | None) -> str | None:
-    if value is None or value.strip() == "":
-        return None
-    if len(value) > 100 or not any(ch.isalpha() for ch in value):
-        raise CitizenFactError("surname", "surname: must be a name")
-    return value.strip()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from omstilling.domain.callbacks import (
     default_due,
     is_overdue,
     leader_candidates,
-    looks_like_cpr,
     next_status,
     related_units,
     retry_delay,
@@ -112,22 +111,6 @@ def test_r1_6_life_cycle_transitions(
 def test_life_cycle_refuses(current: str, wanted: str, outcome: str | None, why: str) -> None:
     with pytest.raises(InvalidTransition, match=why):
         next_status(current, wanted, outcome)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("text", "cpr"),
-    [
-        ("0311851234", True),
-        ("cpr 031185-1234 tak", True),
-        ("031185 1234", True),
-        ("Ring på 89 15 22 11", False),
-        ("+4589152211", False),
-        ("sag 12345", False),
-        ("031185123456", False),
-    ],
-)
-def test_cpr_shapes_are_recognised_anywhere(text: str, cpr: bool) -> None:
-    assert looks_like_cpr(text) is cpr
 
 
 def test_retry_backs_off_exponentially_up_to_the_cap() -> None:

@@ -131,6 +131,17 @@ def test_employee_and_unit_together_or_neither_are_refused(client: TestClient) -
 
 
 @pytest.mark.parametrize(
+    "spelling", ["03.11.85-1506", "031185\u20131506", "03 11 85 1502", "03/11/85-1506"]
+)
+def test_every_spelling_of_a_cpr_number_is_refused_by_the_one_guard(
+    client: TestClient, org_engine: Engine, spelling: str
+) -> None:
+    r = client.post("/api/v1/messages", json={**MESSAGE, "text": f"Hendes nummer er {spelling}"})
+    assert r.status_code == 422 and "CPR" in r.text and spelling not in r.text
+    assert count(org_engine) == 0
+
+
+@pytest.mark.parametrize(
     ("field", "value"),
     [
         ("text", "Hendes CPR-nummer er 031185-1234"),

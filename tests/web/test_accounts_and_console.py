@@ -158,6 +158,47 @@ def test_the_birth_day_field_refuses_a_whole_cpr_number(operator: TestClient) ->
     assert "aldrig hele CPR-nummeret" in r.text and "031185" not in r.text
 
 
+def test_the_message_form_says_in_danish_that_a_cpr_number_is_refused(
+    operator: TestClient, engine: Engine
+) -> None:
+    # The console asks the same guard as messages (domain.citizen), whatever the spelling.
+    r = operator.post(
+        "/console/besked/gem",
+        data={
+            "employee": "mette-jobcenter",
+            "caller_name": "Karen Jensen",
+            "caller_phone": "20 30 40 50",
+            "text": "Hendes nummer er 03.11.85-1506",
+        },
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
+    assert r.status_code == 422
+    assert "et CPR-nummer må ikke skrives i en besked" in r.text and "03.11.85" not in r.text
+
+
+def test_the_console_names_facts_and_actions_with_the_shared_labels(operator: TestClient) -> None:
+    token = csrf(operator)
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "kontanthjaelp", "birth_day": "tolv"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert "aldrig hele CPR-nummeret" in r.text and "tolv" not in r.text
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "kontanthjaelp", "postcode": "89"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert "Tjek oplysningen: postnummer" in r.text
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "kontanthjaelp"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert '<label for="birth_day">Fødselsdag (dag i måneden)</label>' in r.text
+    assert "Tag besked" in r.text
+
+
 def test_a_name_with_script_shows_as_text(operator: TestClient) -> None:
     r = operator.get("/console/search", params={"q": "Niels"})
     assert "<script>alert(1)</script>" not in r.text

@@ -30,12 +30,32 @@ def test_advice_by_task_and_birth_day(client: TestClient) -> None:
     assert r.json()["employee"] == "mette-jobcenter"
 
 
-@pytest.mark.parametrize("cpr", ["0311851234", "031185-1234", "031185 1234"])
+@pytest.mark.parametrize(
+    "cpr",
+    [
+        "0311851234",
+        "031185-1234",
+        "031185 1234",
+        "03.11.85-1234",
+        "031185\u20131234",
+        "03 11 85 1234",
+        "03/11/85-1234",
+    ],
+)
 def test_a_whole_cpr_number_is_refused_and_never_echoed(client: TestClient, cpr: str) -> None:
     r = client.post("/api/v1/advice", json={"task": "kontanthjaelp", "birth_day": cpr})
     assert r.status_code == 422
     assert "only the day of the month" in r.text
     assert cpr not in r.text and "0311" not in r.text
+
+
+def test_the_advice_reads_a_postcode_written_the_danish_way(client: TestClient) -> None:
+    # One postcode rule for every caller: "DK-8900" reads as 8900, as the domain's
+    # case distribution does; anything but four digits is refused without echoing it.
+    r = client.post("/api/v1/advice", json={"unit": "familie", "postcode": "DK-8900"})
+    assert r.status_code == 200
+    r = client.post("/api/v1/advice", json={"unit": "familie", "postcode": "89-00x"})
+    assert r.status_code == 422 and "four digits" in r.text and "89-00x" not in r.text
 
 
 def test_birth_day_outside_1_to_31_is_refused(client: TestClient) -> None:

@@ -19,13 +19,12 @@ from omstilling.cli import app
 from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 from omstilling.domain.danish import format_phone
 from omstilling.domain.hours import to_local
+from omstilling.domain.labels import MESSAGE_STATUS
 from omstilling.settings import Settings
 from omstilling.store.organisation import load_organisation
 
 messages_app = CommandGroup(help="Messages and callbacks (R1.6, R3.6).", no_args_is_help=True)
 app.add_typer(messages_app, name="messages")
-
-STATUS_DA = {"new": "ny", "seen": "set", "called_back": "ringet op", "closed": "lukket"}
 
 
 @messages_app.command("list")
@@ -60,7 +59,7 @@ def list_cmd(
         due = to_local(m.callback_due, tz).strftime("%Y-%m-%d %H:%M")
         who = m.employee or m.unit
         typer.echo(
-            f"{mark} {m.id:>6}  {due}  {STATUS_DA[m.status]:10} {who:25} "
+            f"{mark} {m.id:>6}  {due}  {MESSAGE_STATUS.label(m.status).lower():10} {who:25} "
             f"{m.caller_name} ({format_phone(m.caller_phone)})  mail: {listed.delivery}"
         )
     if not found:

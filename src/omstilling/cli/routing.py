@@ -10,15 +10,11 @@ import typer
 
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, fail, open_engine
-from omstilling.directory import (
-    CitizenFactError,
-    Directory,
-    parse_birth_day,
-    parse_postcode,
-    parse_surname,
-)
-from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.directory import Directory
+from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.citizen import inquiry_from
 from omstilling.domain.hours import HoursError
+from omstilling.domain.labels import ADVICE_ACTION, CITIZEN_FACT
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.errors import NotFound
 from omstilling.store import presence as store
@@ -30,15 +26,6 @@ AtOption = Annotated[
     str | None,
     typer.Option("--at", help="Local time YYYY-MM-DDTHH:MM (default: now)", show_default=False),
 ]
-
-ACTIONS_DA = {
-    "transfer": "Stil om",
-    "transfer_secretary": "Stil om til sekretær",
-    "take_message": "Tag besked",
-    "give_number": "Giv nummer",
-    "handle_here": "Besvar her",
-    "refer": "Henvis",
-}
 
 
 def _directory(db: str | None) -> Directory:
@@ -64,14 +51,13 @@ def _print_advice(advice: Advice) -> None:
     to = data.get("to") or {}
     assert isinstance(to, dict)
     typer.echo(
-        f"{ACTIONS_DA.get(advice.action, advice.action)}"
+        f"{ADVICE_ACTION.label(advice.action)}"
         + (f": {to.get('display')}" if to.get("display") else "")
         + (f" ({to.get('kind')} {to.get('id')})" if to.get("id") else "")
     )
     typer.echo(f"Sig: {data['say']}")
-    needs = cast("list[str]", data.get("needs") or [])
-    if needs:
-        typer.echo(f"Spørg om: {', '.join(needs)}")
+    if advice.needs:
+        typer.echo(f"Spørg om: {', '.join(CITIZEN_FACT.label(n) for n in advice.needs)}")
     typer.echo(f"Regler: {', '.join(cast('list[str]', data['rules']))}")
 
 
@@ -96,19 +82,17 @@ def advise_cmd(
 ) -> None:
     """Where does this call go, and what do we tell the citizen?"""
     try:
-        inquiry = Inquiry(
+        inquiry = inquiry_from(
             query=query,
             employee=employee,
             unit=unit,
             task=task,
-            birth_day=parse_birth_day(birth_day),
-            surname=parse_surname(surname),
-            postcode=parse_postcode(postcode),
+            birth_day=birth_day,
+            surname=surname,
+            postcode=postcode,
         )
-    except CitizenFactError as exc:
+    except InvalidInquiry as exc:  # CitizenFactError too; its text never holds the value
         raise fail(str(exc), 2) from None
-    if query is not None and not query.strip() and not (employee or unit or task):
-        raise fail("the query is empty: say what to search for", 2)
     directory = _directory(db)
     moment = _moment(directory, at)
     try:

@@ -9,7 +9,6 @@ No I/O: the store and the mail module build on these; time is always passed in.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -33,7 +32,6 @@ __all__ = [
     "default_due",
     "is_overdue",
     "leader_candidates",
-    "looks_like_cpr",
     "next_status",
     "related_units",
     "retry_delay",
@@ -51,12 +49,6 @@ OUTCOMES: tuple[Outcome, ...] = ("reached", "not_reached", "resolved")
 # be lost because the promise could not be computed.
 _SEARCH_DAYS = 60
 _FALLBACK = timedelta(days=1)
-
-# Six digits, an optional dash or space, four digits, not part of a longer number
-# nor an international number ("+4589152211"). Deliberately loose (no date check):
-# refusing a harmless number costs the operator a retype, storing a CPR number
-# breaks the law.
-_CPR = re.compile(r"(?<![\d+])\d{6}[- ]?\d{4}(?!\d)")
 
 
 class InvalidTransition(ValueError):
@@ -99,11 +91,6 @@ class Message:
 
     def overdue(self, now: datetime) -> bool:
         return is_overdue(self.callback_due, self.kept_at, now)
-
-
-def looks_like_cpr(text: str) -> bool:
-    """True when `text` holds something shaped like a CPR number anywhere."""
-    return _CPR.search(text) is not None
 
 
 def _local(moment: datetime, org: Organisation) -> datetime:

@@ -1,5 +1,8 @@
 """Danish formatting: phone numbers, clock times, days, dates and holiday names.
 
+The weekday and month names are defined here and nowhere else (the report reads them
+from here too); the other enumerations and their labels are in `domain.labels`.
+
 Pure functions; the current moment is always passed in. The wording follows
 spec/advice.md ("What `say` contains"): numbers as "89 15 31 01", times as
 "13.00" (callers add "kl."), days as "i dag", "i morgen", otherwise
@@ -16,6 +19,7 @@ import phonenumbers
 __all__ = [
     "MONTH_NAMES",
     "WEEKDAY_NAMES",
+    "WEEKDAY_SHORT",
     "easter_sunday",
     "format_clock",
     "format_date",
@@ -37,6 +41,9 @@ WEEKDAY_NAMES: tuple[str, ...] = (
     "lørdag",
     "søndag",
 )
+
+# "man", "tir", ... "søn": the first three letters, as charts and tables abbreviate them.
+WEEKDAY_SHORT: tuple[str, ...] = tuple(name[:3] for name in WEEKDAY_NAMES)
 
 MONTH_NAMES: tuple[str, ...] = (
     "januar",

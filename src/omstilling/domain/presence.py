@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from omstilling.domain import danish, hours
+from omstilling.domain.labels import ABSENCE_CODE, AbsenceCode
 from omstilling.domain.organisation import Organisation, with_closed
 
 __all__ = [
     "CODES",
+    "PRIVATE_CODES",
     "REACHABLE_CODES",
     "Absence",
     "CodeInfo",
@@ -53,20 +55,18 @@ class CodeInfo:
     shown_as: str
 
 
+# The codes under which a call still reaches the person, and those whose reason is
+# private: operators see them only as "Fraværende" (R1.5). The codes and their labels
+# are `omstilling.domain.labels.ABSENCE_CODE`.
+_REACHABLE: frozenset[AbsenceCode] = frozenset({"available", "home"})
+PRIVATE_CODES: tuple[AbsenceCode, ...] = ("sick", "private")
+PRIVATE_SHOWN_AS = "Fraværende"
+
 CODES: dict[str, CodeInfo] = {
-    info.code: info
-    for info in (
-        CodeInfo("available", "Til stede", True, "Til stede"),
-        CodeInfo("home", "Hjemmearbejde", True, "Hjemmearbejde"),
-        CodeInfo("meeting", "Møde", False, "Møde"),
-        CodeInfo("lunch", "Frokost", False, "Frokost"),
-        CodeInfo("course", "Kursus", False, "Kursus"),
-        CodeInfo("out", "Ude af huset", False, "Ude af huset"),
-        CodeInfo("vacation", "Ferie", False, "Ferie"),
-        CodeInfo("off", "Fri", False, "Fri"),
-        CodeInfo("sick", "Syg", False, "Fraværende"),
-        CodeInfo("private", "Privat", False, "Fraværende"),
+    code: CodeInfo(
+        code, label, code in _REACHABLE, PRIVATE_SHOWN_AS if code in PRIVATE_CODES else label
     )
+    for code, label in ABSENCE_CODE.choices()
 }
 
 REACHABLE_CODES: frozenset[str] = frozenset(c for c, info in CODES.items() if info.reachable)

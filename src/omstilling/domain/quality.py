@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from omstilling.domain.callbacks import looks_like_cpr
+from omstilling.domain.citizen import looks_like_cpr
 
 __all__ = [
     "COLUMNS",

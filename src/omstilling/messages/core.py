@@ -26,10 +26,10 @@ from omstilling.domain.callbacks import (
     Status,
     callback_sentence,
     default_due,
-    looks_like_cpr,
     next_status,
     related_units,
 )
+from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.hours import to_local
 from omstilling.domain.organisation import Organisation
 from omstilling.errors import Conflict, Invalid, NotFound
@@ -53,8 +53,9 @@ MAX_TEXT = 4000
 class MessageError(Invalid):
     """Invalid input; the message names the field and never repeats its value."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, cpr: bool = False) -> None:
         self.field = field
+        self.cpr = cpr  # refused by the CPR guard: pages say so in their own words
         super().__init__(f"{field}: {message}")
 
 
@@ -66,7 +67,9 @@ def _clean(field: str, value: str | None, *, required: bool, limit: int) -> str:
     text = (value or "").strip()
     if looks_like_cpr(text):
         raise MessageError(
-            field, "looks like a CPR number; CPR numbers are never stored. Nothing was saved."
+            field,
+            "looks like a CPR number; CPR numbers are never stored. Nothing was saved.",
+            cpr=True,
         )
     if required and not text:
         raise MessageError(field, "must not be empty")

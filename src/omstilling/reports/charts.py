@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from omstilling.domain.danish import WEEKDAY_SHORT
 from omstilling.reports.danish import pct
 
 INK, MUTED, LINE = "#1b1f24", "#4d5661", "#d4d9e0"
 OFFERED, ANSWERED, LEVEL, TARGET = "#9db8d9", "#0b5cad", "#136c2e", "#a1161b"
-WEEKDAYS_SHORT = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 
 
 def _text(
@@ -121,7 +121,7 @@ def heat_map(cells: Sequence[dict[str, Any]]) -> str:
         parts.append(_text(left + i * cw + cw / 2, top - 7, f"{hr:02d}"))
     for wd in range(1, 8):
         y = top + (wd - 1) * ch
-        parts.append(_text(left - 6, y + ch / 2 + 4, WEEKDAYS_SHORT[wd - 1], "end"))
+        parts.append(_text(left - 6, y + ch / 2 + 4, WEEKDAY_SHORT[wd - 1], "end"))
         for i, hr in enumerate(hours):
             v = by.get((wd, hr), 0)
             share = v / peak
@@ -130,7 +130,7 @@ def heat_map(cells: Sequence[dict[str, Any]]) -> str:
             fill = f"rgb({r},{g},{b})" if v else "#ffffff"
             parts.append(
                 f'<rect x="{left + i * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                f'fill="{fill}" stroke="{LINE}"><title>{WEEKDAYS_SHORT[wd - 1]} kl. {hr:02d}: '
+                f'fill="{fill}" stroke="{LINE}"><title>{WEEKDAY_SHORT[wd - 1]} kl. {hr:02d}: '
                 f"{v} opkald</title></rect>"
             )
             if v and cw >= 36:

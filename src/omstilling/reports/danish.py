@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-MONTHS = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
+from omstilling.domain.danish import MONTH_NAMES
 
 
 def num(value: float, decimals: int = 0) -> str:
@@ -29,7 +26,7 @@ def seconds(value: float) -> str:
 
 
 def day(d: date) -> str:
-    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day}. {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def period(start: date, end: date) -> str:

@@ -12,14 +12,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling.accounts import Principal
-from omstilling.directory import (
-    CitizenFactError,
-    Directory,
-    parse_birth_day,
-    parse_postcode,
-    parse_surname,
-)
-from omstilling.domain.advice import Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.directory import Directory
+from omstilling.domain.advice import InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.citizen import inquiry_from
 from omstilling.domain.hours import HoursError
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.errors import NotFound
@@ -93,19 +88,17 @@ def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
     d = directory(request)
     if d.organisation() is None:
         raise HTTPException(503, "no organisation has been imported yet")
-    if body.q is not None and not body.q.strip() and not (body.employee or body.unit or body.task):
-        raise HTTPException(422, "q: empty; say what to search for")
     try:
-        inquiry = Inquiry(
+        inquiry = inquiry_from(
             query=body.q,
             employee=body.employee,
             unit=body.unit,
             task=body.task,
-            birth_day=parse_birth_day(body.birth_day),
-            surname=parse_surname(body.surname),
-            postcode=parse_postcode(body.postcode),
+            birth_day=body.birth_day,
+            surname=body.surname,
+            postcode=body.postcode,
         )
-    except CitizenFactError as exc:
+    except InvalidInquiry as exc:  # CitizenFactError too; its text never holds the value
         raise HTTPException(422, str(exc)) from None
     at = _moment(request, body.at, "at")
     try:

@@ -15,6 +15,7 @@ from omstilling import messages
 from omstilling.accounts import Principal
 from omstilling.domain.danish import format_moment, format_phone
 from omstilling.domain.hours import to_local
+from omstilling.domain.labels import MESSAGE_OUTCOME, MESSAGE_STATUS
 from omstilling.domain.organisation import Organisation
 from omstilling.web.auth import page_user
 from omstilling.web.console.pages import local_now, render
@@ -22,12 +23,6 @@ from omstilling.web.deps import MessageId, directory
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
-STATUS_DA = {"new": "Ny", "seen": "Set", "called_back": "Ringet op", "closed": "Lukket"}
-OUTCOME_DA = {
-    "reached": "Fik fat i borgeren",
-    "not_reached": "Ikke truffet, prøv igen",
-    "resolved": "Løst",
-}
 
 
 def _home_unit(org: Organisation, user: Principal) -> str | None:
@@ -52,8 +47,8 @@ def _row(org: Organisation, listed: messages.Listed, now: Any) -> dict[str, Any]
         "phone": format_phone(m.caller_phone),
         "due": format_moment(to_local(m.callback_due, tz), now),
         "taken": format_moment(to_local(m.taken_at, tz), now),
-        "status": STATUS_DA.get(m.status, m.status),
-        "outcome": OUTCOME_DA.get(m.outcome or "", ""),
+        "status": MESSAGE_STATUS.label(m.status),
+        "outcome": MESSAGE_OUTCOME.label(m.outcome) if m.outcome else "",
         "overdue": m.is_open and m.overdue(now),
         "sensitive": org.is_sensitive(m.unit) if m.unit in org.units else False,
         "delivery": listed.delivery,
@@ -111,7 +106,7 @@ def message_page(request: Request, user: PageUser, message_id: MessageId) -> HTM
         user,
         active="/beskeder",
         r=_row(org, listed, now),
-        outcomes=OUTCOME_DA,
+        outcomes=MESSAGE_OUTCOME.choices(),
     )
 
 

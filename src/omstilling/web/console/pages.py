@@ -13,22 +13,17 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import escape
 
 from omstilling.accounts import (
-    ROLE_NAMES_DA,
     AccountError,
     Principal,
     RateLimited,
     authenticate,
     end_session,
 )
-from omstilling.directory import (
-    CitizenFactError,
-    parse_birth_day,
-    parse_postcode,
-    parse_surname,
-)
-from omstilling.domain.advice import Advice, Inquiry, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.citizen import CitizenFactError, inquiry_from
 from omstilling.domain.danish import format_clock, format_moment, format_phone, format_wait
 from omstilling.domain.hours import compile_schedule
+from omstilling.domain.labels import ACCOUNT_ROLE, ADVICE_ACTION, CITIZEN_FACT, ENTITY_KIND
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.presence import Presence, shown_as
 from omstilling.store.console_log import LOGGED_AS, log_action
@@ -46,15 +41,6 @@ from omstilling.web.deps import now as clock_now
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "omstilling_login_csrf"
 
-ACTION_LABELS = {
-    "transfer": "Stil om",
-    "transfer_secretary": "Stil om til sekretæren",
-    "take_message": "Tag besked",
-    "give_number": "Giv nummeret",
-    "handle_here": "Besvar selv",
-    "refer": "Henvis",
-}
-KIND_LABELS = {"employee": "Medarbejder", "unit": "Enhed", "task": "Emne"}
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "operator": [
         ("/", "Omstilling"),
@@ -108,7 +94,7 @@ def render(
         {
             "user": user,
             "message_badge": badge,
-            "role_name": ROLE_NAMES_DA.get(role or "", ""),
+            "role_name": ACCOUNT_ROLE.label(role) if role and role in ACCOUNT_ROLE else "",
             "nav": NAV_BY_ROLE.get(role or "", []),
             "active": active,
             "municipality_name": org.municipality.name if org else "omstilling",
@@ -306,7 +292,7 @@ def console_search(request: Request, user: PageUser, q: str = "") -> HTMLRespons
                     hit.kind,
                     hit.id,
                     hit.name,
-                    KIND_LABELS[hit.kind],
+                    ENTITY_KIND.label(hit.kind),
                     unit.name if unit and hit.kind != "unit" else "",
                     state,
                     cls,
@@ -337,18 +323,20 @@ def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, 
     if isinstance(absence, dict) and absence.get("until"):
         absence_until = format_moment(datetime.fromisoformat(str(absence["until"])), now)
     next_open = data.get("next_open")
-    buttons = [{"action": advice.action, "label": ACTION_LABELS[advice.action], "primary": True}]
-    for alt in data.get("alternatives") or []:  # type: ignore[attr-defined]
-        if alt["action"] != advice.action:
-            buttons.append(
-                {"action": alt["action"], "label": ACTION_LABELS[alt["action"]], "primary": False}
-            )
+    buttons = [
+        {"action": advice.action, "label": ADVICE_ACTION.label(advice.action), "primary": True}
+    ]
+    for alt in advice.alternatives:
+        if alt.action != advice.action:
+            label = ADVICE_ACTION.label(alt.action)
+            buttons.append({"action": alt.action, "label": label, "primary": False})
     if advice.action != "take_message" and not any(b["action"] == "take_message" for b in buttons):
-        buttons.append({"action": "take_message", "label": "Tag besked", "primary": False})
+        label = ADVICE_ACTION.label("take_message")
+        buttons.append({"action": "take_message", "label": label, "primary": False})
     buttons.append({"action": "answered", "label": "Besvaret her", "primary": False})
     return {
         **data,
-        "action_label": ACTION_LABELS[advice.action],
+        "action_label": ADVICE_ACTION.label(advice.action),
         "to_display": to.get("display"),
         "to_number": to.get("number"),
         "to_label": to_label,
@@ -360,6 +348,7 @@ def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, 
         if next_open
         else None,
         "buttons": buttons,
+        "fact_labels": dict(CITIZEN_FACT.choices()),
     }
 
 
@@ -384,21 +373,20 @@ def console_advice(
         )
     now = local_now(request, org)
     try:
-        inquiry = Inquiry(
+        inquiry = inquiry_from(
             employee=id if kind == "employee" else None,
             unit=id if kind == "unit" else None,
             task=id if kind == "task" else None,
-            birth_day=parse_birth_day(birth_day),
-            surname=parse_surname(surname),
-            postcode=parse_postcode(postcode),
+            birth_day=birth_day,
+            surname=surname,
+            postcode=postcode,
         )
         advice = d.advise(inquiry, now)
     except CitizenFactError as exc:
         message = (
             "Kun dagen i måneden (1-31) bruges, aldrig hele CPR-nummeret."
             if exc.field == "birth_day"
-            else "Tjek oplysningen: "
-            + {"surname": "efternavn", "postcode": "postnummer"}.get(exc.field, exc.field)
+            else f"Tjek oplysningen: {CITIZEN_FACT.label(exc.field).lower()}"
         )
         return render(request, "_advice.html", user, error=message, **context)
     except (UnknownId, NothingFound, InvalidInquiry):

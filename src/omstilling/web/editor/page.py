@@ -17,30 +17,12 @@ from omstilling.accounts import Principal
 from omstilling.clock import utc
 from omstilling.domain.danish import format_date, format_moment
 from omstilling.domain.hours import compile_schedule, validate_expression
-from omstilling.domain.organisation import ROLES, Organisation, Unit, with_closed
+from omstilling.domain.labels import DISTRIBUTION, ROLE, UNIT_KIND
+from omstilling.domain.organisation import Organisation, Unit, with_closed
 from omstilling.store.models import AuditEntry, UnitAwayRow
 from omstilling.web.console.pages import local_now, render
 from omstilling.web.editor import forms
 
-ROLE_LABELS = {
-    "caseworker": "Sagsbehandler",
-    "leader": "Leder",
-    "director": "Direktør",
-    "secretary": "Sekretær",
-    "staff": "Medarbejder",
-}
-DISTRIBUTION_LABELS = {
-    "birth_day": "Fødselsdag (dag i måneden)",
-    "surname": "Efternavnets forbogstav",
-    "postcode": "Postnummer",
-}
-KIND_LABELS = {
-    "directorate": "Forvaltning",
-    "department": "Afdeling",
-    "team": "Team",
-    "staff": "Stab",
-    "institution": "Decentral institution",
-}
 STALE_AFTER = timedelta(days=90)  # R2.6: data not confirmed for this long shows as stale
 HISTORY_ROWS = 40
 
@@ -247,7 +229,7 @@ def unit_page(
         "org": org,
         "unit": unit,
         "path": org.path(unit.id)[:-1],
-        "kind": KIND_LABELS.get(unit.kind, unit.kind),
+        "kind": UNIT_KIND.label(unit.kind),
         "children": org.children(unit.id),
         "stale": is_stale(unit, now.date()),
         "reviewed": format_date(unit.reviewed) if unit.reviewed else None,
@@ -269,8 +251,8 @@ def unit_page(
         "people": people,
         "own_people": org.employees_of(unit.id),
         "targets": targets,
-        "roles": [(r, ROLE_LABELS[r]) for r in ROLES],
-        "dist_kinds": list(DISTRIBUTION_LABELS.items()),
+        "roles": ROLE.choices(),
+        "dist_kinds": DISTRIBUTION.choices(),
         "tasks": [
             {"task": t, "form": pick(f"opgave:{t.id}", forms.task_form(t))} for t in own_tasks
         ],

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from omstilling.accounts import Principal
 from omstilling.clock import utc
 from omstilling.domain.danish import format_date
+from omstilling.domain.labels import UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit
 from omstilling.store import presence as presence_store
 from omstilling.store.organisation import save_edit
@@ -27,7 +28,7 @@ from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
 from omstilling.web.deps import now as deps_now
 from omstilling.web.editor import forms
-from omstilling.web.editor.page import KIND_LABELS, is_stale, unit_page, week_preview
+from omstilling.web.editor.page import is_stale, unit_page, week_preview
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
@@ -73,7 +74,7 @@ def unit_list(request: Request, user: PageUser) -> HTMLResponse:
                 {
                     "unit": unit,
                     "depth": len(org.path(unit.id)) - 1,
-                    "kind": KIND_LABELS.get(unit.kind, unit.kind),
+                    "kind": UNIT_KIND.label(unit.kind),
                     "owner": owner.name if owner else None,
                     "reviewed": format_date(unit.reviewed) if unit.reviewed else None,
                     "stale": is_stale(unit, now.date()),

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from omstilling.domain.danish import format_clock, format_date, format_phone
 from omstilling.domain.hours import Schedule, compile_schedule
+from omstilling.domain.labels import UNIT_KIND
 from omstilling.domain.organisation import Employee, Number, Organisation, Unit
 from omstilling.web.console.pages import current_user_or_none, local_now, render
 from omstilling.web.deps import directory
@@ -33,13 +34,6 @@ SCHEMA_DAYS = (
     "https://schema.org/Saturday",
     "https://schema.org/Sunday",
 )
-KIND_DA = {
-    "directorate": "Forvaltning",
-    "department": "Afdeling",
-    "team": "Team",
-    "staff": "Stab",
-    "institution": "Decentral institution",
-}
 
 
 def published_number(org: Organisation, e: Employee) -> str | None:
@@ -171,7 +165,7 @@ def public_page(request: Request) -> HTMLResponse:
     for u in org.units.values():
         data = public_unit(org, u, now)
         data["depth"] = len(org.path(u.id)) - 1
-        data["kind_da"] = KIND_DA.get(u.kind, u.kind)
+        data["kind_da"] = UNIT_KIND.label(u.kind)
         units.append(data)
     main = org.municipality.main_number
     return render(

@@ -41,12 +41,13 @@
   document.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id === "results") { select(0); }
   });
-  // The birth day field takes the day of the month only: a whole CPR number is refused here
-  // and again by the server, and never sent.
+  // The birth day field takes the day of the month only: more than two characters is a
+  // hint that a CPR number is being typed, and it is cleared before it is sent. Only a
+  // hint: the rule (domain/citizen.py) is the server's.
   document.addEventListener("input", function (e) {
     if (e.target.name === "birth_day") {
       var v = e.target.value.replace(/\s/g, "");
-      e.target.setCustomValidity(/^\d{6}-?\d{4}$/.test(v) || v.length > 2 ?
+      e.target.setCustomValidity(v.length > 2 ?
         "Kun dagen i måneden (1-31), aldrig hele CPR-nummeret." : "");
       if (v.length > 2) { e.target.value = ""; e.target.reportValidity(); }
     }

@@ -6,6 +6,7 @@ the form-to-organisation logic in `omstilling.web.editor.forms`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -180,6 +181,41 @@ def _aways(
     return out
 
 
+def _rules_form(unit: Unit) -> dict[str, Any]:
+    """The rules form as the unit stands: its secretary and where transfers may go."""
+    secretary, only = unit.secretary, unit.transfer_only_to
+    return {
+        "secretary_employee": secretary.employee if secretary else "",
+        "secretary_when": secretary.when if secretary else "",
+        "secretary_roles": list(secretary.roles) if secretary else [],
+        "transfer_kind": ("employee" if only.employee else "number") if only else "",
+        "transfer_employee": (only.employee or "") if only else "",
+        "transfer_number": forms.phone_text(only.number) if only else "",
+        "sensitive": unit.sensitive,
+    }
+
+
+def _task_options(org: Organisation, unit: Unit, tasks: Sequence[str]) -> list[Any]:
+    """An employee's tasks to choose from: the unit's own, and those of other units the
+    employee already has (kept, so saving the form does not drop them)."""
+    others = [org.tasks[t] for t in tasks if t in org.tasks and org.tasks[t].unit != unit.id]
+    return [*org.tasks_of(unit.id), *others]
+
+
+def _mailings(org: Organisation, unit: Unit, today: date) -> list[dict[str, Any]]:
+    return [
+        {
+            "m": m,
+            "sent": format_date(m.sent),
+            "until": format_date(m.calls_expected_until),
+            "active": m.active_on(today),
+            "over": m.calls_expected_until < today,
+        }
+        for m in org.mailings.values()
+        if m.unit == unit.id
+    ]
+
+
 def unit_page(
     request: Request,
     user: Principal,
@@ -210,21 +246,6 @@ def unit_page(
     targets = [(f"employee:{e.id}", f"{e.name} ({org.units[e.unit].name})") for e in people]
     targets += [(f"unit:{u.id}", f"Team: {u.name}") for u in scope[1:]]
     own_tasks = org.tasks_of(unit.id)
-    rules_default = {
-        "secretary_employee": unit.secretary.employee if unit.secretary else "",
-        "secretary_when": unit.secretary.when if unit.secretary else "",
-        "secretary_roles": list(unit.secretary.roles) if unit.secretary else [],
-        "transfer_kind": ("employee" if unit.transfer_only_to.employee else "number")
-        if unit.transfer_only_to
-        else "",
-        "transfer_employee": (unit.transfer_only_to.employee or "")
-        if unit.transfer_only_to
-        else "",
-        "transfer_number": forms.phone_text(unit.transfer_only_to.number)
-        if unit.transfer_only_to
-        else "",
-        "sensitive": unit.sensitive,
-    }
     context: dict[str, Any] = {
         "org": org,
         "unit": unit,
@@ -247,7 +268,7 @@ def unit_page(
             key: week_preview(org, unit, key, hours_form[key], now) for key in ("opening", "phone")
         },
         "numbers": pick("numre", forms.number_rows(unit)),
-        "rules": pick("regler", rules_default),
+        "rules": pick("regler", _rules_form(unit)),
         "people": people,
         "own_people": org.employees_of(unit.id),
         "targets": targets,
@@ -261,26 +282,13 @@ def unit_page(
             {
                 "e": e,
                 "form": pick(f"medarbejder:{e.id}", forms.employee_form(e)),
-                "task_options": own_tasks
-                + [
-                    org.tasks[t] for t in e.tasks if t in org.tasks and org.tasks[t].unit != unit.id
-                ],
+                "task_options": _task_options(org, unit, e.tasks),
             }
             for e in org.employees_of(unit.id)
         ],
         "new_employee": pick("ny-medarbejder", forms.employee_form(None)),
         "own_tasks": own_tasks,
-        "mailings": [
-            {
-                "m": m,
-                "sent": format_date(m.sent),
-                "until": format_date(m.calls_expected_until),
-                "active": m.active_on(now.date()),
-                "over": m.calls_expected_until < now.date(),
-            }
-            for m in org.mailings.values()
-            if m.unit == unit.id
-        ],
+        "mailings": _mailings(org, unit, now.date()),
         "new_mailing": pick("udsendelse", forms.mailing_form(now.date())),
         "aways": _aways(request, org, unit.id, now),
         "away_form": pick(

@@ -88,7 +88,8 @@ def _declare(cls: type[Any]) -> tuple[Declared, ...]:
         if s is None:
             continue
         key = f.name if s.key is None else s.key
-        column = f.name if s.column is None else s.column
+        # A list kept in a table of its own is no column of the entity's row.
+        column = "" if s.child else f.name if s.column is None else s.column
         out.append(Declared(f.name, s, key, column, _default(f)))
     for d in [d for d in out if d.spec.after]:
         out.remove(d)
@@ -109,7 +110,3 @@ def columns(cls: type[Any]) -> tuple[Declared, ...]:
 def children(cls: type[Any]) -> tuple[Declared, ...]:
     """Lists of text kept in a table of their own (keywords, an employee's tasks, ...)."""
     return tuple(d for d in declared(cls) if d.spec.child is not None)
-
-
-def values(obj: Any, fields: tuple[Declared, ...]) -> Mapping[str, Any]:
-    return {d.name: getattr(obj, d.name) for d in fields}

@@ -11,7 +11,6 @@ the file and the store spell those out by hand, once each.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 

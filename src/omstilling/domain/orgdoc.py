@@ -11,51 +11,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from omstilling.domain import organisation as o
 from omstilling.domain.danish import format_phone
 from omstilling.domain.fields import Declared, declared
-from omstilling.domain.organisation import (
-    Distribution,
-    DistributionTarget,
-    Employee,
-    Hours,
-    Mailing,
-    Municipality,
-    MunicipalityHours,
-    Number,
-    ReferTo,
-    SecretaryRule,
-    Task,
-    TransferOnlyTo,
-    Unit,
-)
 
 
-def _hours(h: Hours) -> dict[str, Any] | None:
+def _hours(h: o.Hours) -> dict[str, Any] | None:
     return {k: v for k, v in (("opening", h.opening), ("phone", h.phone)) if v} or None
 
 
-def _municipality_hours(h: MunicipalityHours) -> dict[str, Any]:
+def _municipality_hours(h: o.MunicipalityHours) -> dict[str, Any]:
     return {"official": h.official, "opening": h.opening, "phone": h.phone}
 
 
-def _number(n: Number) -> dict[str, Any]:
+def _number(n: o.Number) -> dict[str, Any]:
     doc: dict[str, Any] = {"number": format_phone(n.e164)}
     if n.label:
         doc["label"] = n.label
     return doc
 
 
-def _numbers(numbers: tuple[Number, ...]) -> list[dict[str, Any]] | None:
+def _numbers(numbers: tuple[o.Number, ...]) -> list[dict[str, Any]] | None:
     return [_number(n) for n in numbers] or None
 
 
-def _only_to(t: TransferOnlyTo | None) -> dict[str, Any] | None:
+def _only_to(t: o.TransferOnlyTo | None) -> dict[str, Any] | None:
     if t is None:
         return None
     return {"employee": t.employee} if t.employee else {"number": format_phone(t.number or "")}
 
 
-def _secretary(s: SecretaryRule | None) -> dict[str, Any] | None:
+def _secretary(s: o.SecretaryRule | None) -> dict[str, Any] | None:
     if s is None:
         return None
     doc: dict[str, Any] = {"employee": s.employee}
@@ -66,15 +52,15 @@ def _secretary(s: SecretaryRule | None) -> dict[str, Any] | None:
     return doc
 
 
-def _refer_to(r: ReferTo | None) -> dict[str, Any] | None:
+def _refer_to(r: o.ReferTo | None) -> dict[str, Any] | None:
     return {"name": r.name, "number": format_phone(r.number)} if r else None
 
 
-def _target(t: DistributionTarget) -> dict[str, Any]:
+def _target(t: o.DistributionTarget) -> dict[str, Any]:
     return {"employee": t.employee} if t.employee else {"unit": t.unit}
 
 
-def _distribution(d: Distribution | None) -> dict[str, Any] | None:
+def _distribution(d: o.Distribution | None) -> dict[str, Any] | None:
     if d is None:
         return None
     doc: dict[str, Any] = {
@@ -93,15 +79,15 @@ def _nested(_: object) -> None:
 
 # The writers of the custom fields; None from a writer leaves the key out.
 WRITERS: dict[tuple[type[Any], str], Callable[[Any], Any]] = {
-    (Municipality, "hours"): _municipality_hours,
-    (Unit, "hours"): _hours,
-    (Unit, "numbers"): _numbers,
-    (Unit, "transfer_only_to"): _only_to,
-    (Unit, "secretary"): _secretary,
-    (Unit, "tasks"): _nested,
-    (Unit, "employees"): _nested,
-    (Task, "refer_to"): _refer_to,
-    (Task, "distribution"): _distribution,
+    (o.Municipality, "hours"): _municipality_hours,
+    (o.Unit, "hours"): _hours,
+    (o.Unit, "numbers"): _numbers,
+    (o.Unit, "transfer_only_to"): _only_to,
+    (o.Unit, "secretary"): _secretary,
+    (o.Unit, "tasks"): _nested,
+    (o.Unit, "employees"): _nested,
+    (o.Task, "refer_to"): _refer_to,
+    (o.Task, "distribution"): _distribution,
 }
 
 
@@ -121,7 +107,7 @@ def _written(d: Declared, value: Any) -> Any:
     return value
 
 
-def entity_doc(obj: Municipality | Unit | Task | Employee | Mailing) -> dict[str, Any]:
+def entity_doc(obj: o.Municipality | o.Unit | o.Task | o.Employee | o.Mailing) -> dict[str, Any]:
     """An entity's own fields as the file writes them (a unit without its tasks and people)."""
     cls = type(obj)
     doc: dict[str, Any] = {}

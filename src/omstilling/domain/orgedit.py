@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from omstilling.domain.organisation import Employee, Mailing, Organisation, Task, Unit
 
@@ -73,17 +73,32 @@ def mark_reviewed(org: Organisation, unit_id: str, today: date) -> Organisation:
     return change_unit(org, unit_id, reviewed=today)
 
 
+Listing = Literal["tasks", "employees"]
+
+
+def _with_ids(unit: Unit, listing: Listing, ids: tuple[str, ...]) -> Unit:
+    if listing == "tasks":
+        return dataclasses.replace(unit, tasks=ids)
+    return dataclasses.replace(unit, employees=ids)
+
+
+def _listed(unit: Unit, listing: Listing, ident: str, *, new: bool) -> Unit:
+    """A new id goes last in the unit's list (its tasks or employees); an edited one stays."""
+    return _with_ids(unit, listing, (*getattr(unit, listing), ident)) if new else unit
+
+
+def _unlisted(unit: Unit, listing: Listing, ident: str) -> Unit:
+    return _with_ids(unit, listing, tuple(i for i in getattr(unit, listing) if i != ident))
+
+
 def put_task(org: Organisation, task: Task, *, new: bool) -> Organisation:
     """A new task goes to the end of its unit's tasks; an edited one stays where it is."""
-    unit = org.units[task.unit]
-    if new:
-        unit = dataclasses.replace(unit, tasks=(*unit.tasks, task.id))
+    unit = _listed(org.units[task.unit], "tasks", task.id, new=new)
     return rebuild(org, units={unit.id: unit}, tasks={task.id: task})
 
 
 def remove_task(org: Organisation, unit_id: str, task_id: str) -> Organisation:
     """Remove a task; the employees' task lists forget it (other references must be fixed first)."""
-    unit = org.units[unit_id]
     employees: dict[str, Employee | None] = {
         e.id: dataclasses.replace(e, tasks=tuple(t for t in e.tasks if t != task_id))
         for e in org.employees.values()
@@ -91,9 +106,7 @@ def remove_task(org: Organisation, unit_id: str, task_id: str) -> Organisation:
     }
     return rebuild(
         org,
-        units={
-            unit_id: dataclasses.replace(unit, tasks=tuple(t for t in unit.tasks if t != task_id))
-        },
+        units={unit_id: _unlisted(org.units[unit_id], "tasks", task_id)},
         tasks={task_id: None},
         employees=employees,
     )
@@ -101,23 +114,13 @@ def remove_task(org: Organisation, unit_id: str, task_id: str) -> Organisation:
 
 def put_employee(org: Organisation, employee: Employee, *, new: bool) -> Organisation:
     """A new employee goes to the end of the unit's people; an edited one stays where they are."""
-    unit = org.units[employee.unit]
-    if new:
-        unit = dataclasses.replace(unit, employees=(*unit.employees, employee.id))
+    unit = _listed(org.units[employee.unit], "employees", employee.id, new=new)
     return rebuild(org, units={unit.id: unit}, employees={employee.id: employee})
 
 
 def remove_employee(org: Organisation, unit_id: str, employee_id: str) -> Organisation:
-    unit = org.units[unit_id]
-    return rebuild(
-        org,
-        units={
-            unit_id: dataclasses.replace(
-                unit, employees=tuple(e for e in unit.employees if e != employee_id)
-            )
-        },
-        employees={employee_id: None},
-    )
+    unit = _unlisted(org.units[unit_id], "employees", employee_id)
+    return rebuild(org, units={unit_id: unit}, employees={employee_id: None})
 
 
 def put_mailing(org: Organisation, mailing: Mailing) -> Organisation:

@@ -272,14 +272,20 @@ def _numbers(v: Validator, raw: Any, path: str) -> tuple[Number, ...]:
     return tuple(numbers)
 
 
+def _exactly_one(v: Validator, raw: Any, path: str, a: str, b: str) -> dict[str, Any] | None:
+    """A mapping that names one of two things (an employee or a number, ...), not both."""
+    m = v.mapping(raw, path, {a, b})
+    if m is None:
+        return None
+    if (m.get(a) is None) == (m.get(b) is None):
+        v.err(path, f"must name exactly one of {a} or {b}")
+        return None
+    return m
+
+
 def _only_to(v: Validator, raw: Any, tp: str) -> TransferOnlyTo | None:
-    if raw is None:
-        return None
-    om = v.mapping(raw, tp, {"employee", "number"})
+    om = _exactly_one(v, raw, tp, "employee", "number") if raw is not None else None
     if om is None:
-        return None
-    if (om.get("employee") is None) == (om.get("number") is None):
-        v.err(tp, "must name exactly one of employee or number")
         return None
     return TransferOnlyTo(v.text(om, "employee", tp), v.phone(om.get("number"), f"{tp}.number"))
 
@@ -302,11 +308,8 @@ def _secretary(v: Validator, raw: Any, sp: str) -> SecretaryRule | None:
 
 
 def _target(v: Validator, raw: Any, path: str) -> DistributionTarget | None:
-    tm = v.mapping(raw, path, {"employee", "unit"})
+    tm = _exactly_one(v, raw, path, "employee", "unit")
     if tm is None:
-        return None
-    if (tm.get("employee") is None) == (tm.get("unit") is None):
-        v.err(path, "must name exactly one of employee or unit")
         return None
     return DistributionTarget(v.text(tm, "employee", path), v.text(tm, "unit", path))
 

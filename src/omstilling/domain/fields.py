@@ -69,15 +69,35 @@ def _default(f: dataclasses.Field[Any]) -> Any:
     return None
 
 
-_declared: dict[type[Any], tuple[Declared, ...]] = {}
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    """An entity's declarations, worked out once per class (the store reads them per row)."""
+
+    fields: tuple[Declared, ...]
+    keys: frozenset[str]
+    columns: tuple[Declared, ...]
+    children: tuple[Declared, ...]
+
+
+_entities: dict[type[Any], _Entity] = {}
+
+
+def _entity(cls: type[Any]) -> _Entity:
+    found = _entities.get(cls)
+    if found is None:
+        fields = _declare(cls)
+        found = _entities[cls] = _Entity(
+            fields,
+            frozenset(d.key for d in fields if d.key),
+            tuple(d for d in fields if d.column),
+            tuple(d for d in fields if d.spec.child is not None),
+        )
+    return found
 
 
 def declared(cls: type[Any]) -> tuple[Declared, ...]:
     """The declared fields of a domain class, in the order the file writes them."""
-    found = _declared.get(cls)
-    if found is None:
-        found = _declared[cls] = _declare(cls)
-    return found
+    return _entity(cls).fields
 
 
 def _declare(cls: type[Any]) -> tuple[Declared, ...]:
@@ -98,14 +118,14 @@ def _declare(cls: type[Any]) -> tuple[Declared, ...]:
 
 def file_keys(cls: type[Any]) -> frozenset[str]:
     """Every key the file allows in an entity's mapping."""
-    return frozenset(d.key for d in declared(cls) if d.key)
+    return _entity(cls).keys
 
 
 def columns(cls: type[Any]) -> tuple[Declared, ...]:
     """The declared fields that the entity's own row stores, one column each."""
-    return tuple(d for d in declared(cls) if d.column)
+    return _entity(cls).columns
 
 
 def children(cls: type[Any]) -> tuple[Declared, ...]:
     """Lists of text kept in a table of their own (keywords, an employee's tasks, ...)."""
-    return tuple(d for d in declared(cls) if d.spec.child is not None)
+    return _entity(cls).children

@@ -93,7 +93,8 @@ def current_revision(conn: Connection) -> int | None:
 
 def _declared(cls: type[Any], row: Any) -> dict[str, Any]:
     """The fields of `cls` that follow their declarations, from its row."""
-    return {d.name: row._mapping[d.column] for d in columns(cls)}
+    values = row._mapping
+    return {d.name: values[d.column] for d in columns(cls)}
 
 
 def _lists(conn: Connection) -> dict[tuple[type[Any], str], dict[str, tuple[str, ...]]]:
@@ -135,7 +136,8 @@ def load_organisation(conn: Connection) -> Organisation | None:
         hours=MunicipalityHours(st.official_hours, st.opening_hours, st.phone_hours),
     )
     lists = _lists(conn)
-    tasks = [_task(r, lists, _rules(conn)) for r in _rows(conn, TASKS, "unit_id", "position")]
+    rules = _rules(conn)
+    tasks = [_task(r, lists, rules) for r in _rows(conn, TASKS, "unit_id", "position")]
     employees = [
         Employee(**_with_lists(Employee, r, lists))
         for r in _rows(conn, EMPLOYEES, "unit_id", "position")

@@ -93,10 +93,10 @@ def step_parse(path: Path, _db: str, _runs: int) -> dict[str, Any]:
 
 
 def step_ref_sqlite(path: Path, db: str, _runs: int) -> dict[str, Any]:
-    from omstilling.store.organisation import _employee_row
+    from omstilling.store.org_write import entity_row
 
     org = _parse(path).organisation
-    rows = [_employee_row(e, pos) for pos, e in enumerate(org.employees.values())]
+    rows = [entity_row(e, pos) for pos, e in enumerate(org.employees.values())]
     columns = list(rows[0])
     tuples = [tuple(r[c] for c in columns) for r in rows]
     conn = sqlite3.connect(db.removeprefix("sqlite:///"))

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omstilling import orgfile
+from omstilling.domain.organisation import (
+    ROLES,
+    Employee,
+    Municipality,
+    MunicipalityHours,
+    Organisation,
+    Unit,
+)
 from tests.conftest import mini_text
 
 
@@ -230,3 +241,66 @@ def test_r2_3_a_decentral_institution_has_its_own_address_numbers_and_hours() ->
     assert main is not None and main.e164 == "+4589154000"
     # Its own hours, not its directorate's 9-13.
     assert org.phone_expression("misbrugscentret").startswith("Mo-We 08:00-15:00")
+
+
+# --- the reader and the writer follow the same declarations ----------------------------------
+
+_words = st.text(alphabet="abcæøå ABC-", min_size=1, max_size=12).map(str.strip).filter(bool)
+_phones = st.sampled_from([None, "+4589151234", "+4540123456"])
+_employees = st.builds(
+    Employee,
+    id=st.just("e"),
+    unit=st.just("u"),
+    name=_words,
+    title=st.one_of(st.just(""), _words),
+    role=st.sampled_from(ROLES),
+    phone=_phones,
+    public=st.booleans(),
+    extension=st.sampled_from([None, "12", "4711", "*21#"]),
+    mobile=_phones,
+    email=st.one_of(st.none(), st.just("a@b.dk")),
+    login=st.one_of(st.none(), _words),
+    external_id=st.one_of(st.none(), _words),
+    works=st.sampled_from([None, "Mo-Th 08:00-15:30"]),
+    main_tasks=st.one_of(st.just(""), _words),
+)
+
+
+@given(_employees)
+def test_every_declared_employee_field_survives_the_file(employee: Employee) -> None:
+    org = Organisation(
+        Municipality("X", MunicipalityHours("24/7", "24/7", "24/7")),
+        [Unit("u", "Enhed", "department", employees=("e",))],
+        [employee],
+        [],
+        [],
+    )
+    again = orgfile.parse_data(orgfile.to_document(org)).organisation
+    assert again.employees["e"] == employee
+
+
+def test_an_edit_goes_through_the_files_rules_and_comes_back_normalised() -> None:
+    org = orgfile.parse_text(mini_text())
+    eid = next(iter(org.employees))
+    edited = Organisation(
+        org.municipality,
+        list(org.units.values()),
+        [
+            dataclasses.replace(e, phone="89 15 22 01", title=" Rådgiver ") if e.id == eid else e
+            for e in org.employees.values()
+        ],
+        list(org.tasks.values()),
+        list(org.mailings.values()),
+    )
+    normalised = orgfile.validate(edited).organisation.employees[eid]
+    assert (normalised.phone, normalised.title) == ("+4589152201", "Rådgiver")
+    broken = Organisation(
+        org.municipality,
+        list(org.units.values()),
+        [dataclasses.replace(e, phone="12") if e.id == eid else e for e in org.employees.values()],
+        list(org.tasks.values()),
+        list(org.mailings.values()),
+    )
+    with pytest.raises(orgfile.OrgFileError) as exc:
+        orgfile.validate(broken)
+    assert any(e.endswith(".phone: invalid phone number '12'") for e in exc.value.errors)

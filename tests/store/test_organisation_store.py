@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,8 @@ import yaml
 from sqlalchemy import Engine, select, text
 
 from omstilling import orgfile
-from omstilling.domain.organisation import Organisation
+from omstilling.domain.fields import children, columns
+from omstilling.domain.organisation import Employee, Mailing, Municipality, Organisation, Task, Unit
 from omstilling.store import db as store_db
 from omstilling.store import models as m
 from omstilling.store.organisation import (
@@ -219,3 +221,57 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_every_declared_column_and_list_table_exists() -> None:
+    tables = {
+        Municipality: m.OrgState,
+        Unit: m.UnitRow,
+        Task: m.TaskRow,
+        Employee: m.EmployeeRow,
+        Mailing: m.MailingRow,
+    }
+    for cls, model in tables.items():
+        own = set(model.__table__.columns.keys())
+        assert {d.column for d in columns(cls)} <= own, cls.__name__
+        for d in children(cls):
+            assert d.spec.child is not None
+            name, column = d.spec.child
+            assert column in m.Base.metadata.tables[name].columns, d.name
+
+
+def test_every_employee_field_survives_the_database(engine: Engine) -> None:
+    import_doc(engine, mini())
+    org = load(engine)
+    eid = next(iter(org.employees))
+    full = dataclasses.replace(
+        org.employees[eid],
+        title="Rådgiver",
+        role="leader",
+        phone="+4589152201",
+        public=False,
+        extension="2201",
+        mobile="+4540123456",
+        email="a@randers.dk",
+        login="AB1234",
+        external_id="hr-1",
+        works="Mo-Th 08:00-15:30",
+        main_tasks="Pas og kørekort",
+    )
+    edited = Organisation(
+        org.municipality,
+        list(org.units.values()),
+        [full if e.id == eid else e for e in org.employees.values()],
+        list(org.tasks.values()),
+        list(org.mailings.values()),
+    )
+    changes = save_edit(engine, edited, actor="test", now=NOW)
+    assert [(c.entity, c.id, c.action) for c in changes] == [("employee", eid, "changed")]
+    assert load(engine).employees[eid] == full
+    with engine.connect() as conn:
+        after = conn.execute(
+            select(m.AuditEntry.after).where(
+                m.AuditEntry.entity_id == eid, m.AuditEntry.source == "web"
+            )
+        ).scalar_one()
+    assert after["main_tasks"] == "Pas og kørekort" and after["phone"] == "89 15 22 01"

@@ -14,6 +14,8 @@ from datetime import date
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from omstilling.domain.fields import spec
+
 UnitKind = Literal["directorate", "department", "team", "staff", "institution"]
 UNIT_KINDS: tuple[UnitKind, ...] = ("directorate", "department", "team", "staff", "institution")
 
@@ -69,34 +71,40 @@ class ReferTo:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    id: str
-    unit: str
-    name: str
-    keywords: tuple[str, ...] = ()
-    kle: str | None = None
-    handled_by_switchboard: bool = False
-    answer: str = ""
-    refer_to: ReferTo | None = None
-    distribution: Distribution | None = None
+    id: str = field(metadata=spec("id"))
+    unit: str = field(metadata=spec("custom", key="", column="unit_id"))
+    name: str = field(metadata=spec("required"))
+    keywords: tuple[str, ...] = field(
+        default=(), metadata=spec("texts", child=("task_keywords", "keyword"))
+    )
+    kle: str | None = field(default=None, metadata=spec("code"))
+    handled_by_switchboard: bool = field(default=False, metadata=spec("flag"))
+    answer: str = field(default="", metadata=spec("text"))
+    refer_to: ReferTo | None = field(default=None, metadata=spec("custom", column=""))
+    distribution: Distribution | None = field(default=None, metadata=spec("custom", column=""))
 
 
 @dataclass(frozen=True, slots=True)
 class Employee:
-    id: str
-    unit: str
-    name: str
-    title: str = ""
-    role: Role = "caseworker"
-    phone: str | None = None  # E.164
-    public: bool = True
-    extension: str | None = None
-    mobile: str | None = None  # E.164, internal only
-    email: str | None = None
-    login: str | None = None
-    external_id: str | None = None
-    works: str | None = None
-    tasks: tuple[str, ...] = ()
-    main_tasks: str = ""
+    id: str = field(metadata=spec("id"))
+    unit: str = field(metadata=spec("custom", key="", column="unit_id"))
+    name: str = field(metadata=spec("required"))
+    title: str = field(default="", metadata=spec("text"))
+    role: Role = field(default="caseworker", metadata=spec("choice", choices=ROLES, always=True))
+    phone: str | None = field(default=None, metadata=spec("phone"))  # E.164
+    public: bool = field(default=True, metadata=spec("flag"))
+    extension: str | None = field(
+        default=None, metadata=spec("text", pattern="[0-9*#]{2,8}", rule="2-8 digits")
+    )
+    mobile: str | None = field(default=None, metadata=spec("phone"))  # E.164, internal only
+    email: str | None = field(default=None, metadata=spec("text"))
+    login: str | None = field(default=None, metadata=spec("text"))
+    external_id: str | None = field(default=None, metadata=spec("text"))
+    works: str | None = field(default=None, metadata=spec("hours"))
+    tasks: tuple[str, ...] = field(
+        default=(), metadata=spec("texts", child=("employee_tasks", "task_id"))
+    )
+    main_tasks: str = field(default="", metadata=spec("text"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,36 +124,44 @@ class TransferOnlyTo:
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    id: str
-    name: str
-    kind: UnitKind
-    parent: str | None = None
-    description: str = ""
-    address: str = ""
-    hours: Hours = field(default_factory=Hours)
-    numbers: tuple[Number, ...] = ()
-    sensitive: bool = False  # own flag; see Organisation.is_sensitive for the inherited value
-    transfer_only_to: TransferOnlyTo | None = None
-    secretary: SecretaryRule | None = None
-    owner: str | None = None
-    reviewed: date | None = None
-    queues: tuple[str, ...] = ()
-    external_id: str | None = None
-    tasks: tuple[str, ...] = ()  # ids, in file order
-    employees: tuple[str, ...] = ()  # ids, in file order
+    id: str = field(metadata=spec("id"))
+    name: str = field(metadata=spec("required"))
+    kind: UnitKind = field(metadata=spec("choice", choices=UNIT_KINDS, required=True))
+    parent: str | None = field(default=None, metadata=spec("text", column="parent_id"))
+    description: str = field(default="", metadata=spec("text"))
+    address: str = field(default="", metadata=spec("text"))
+    hours: Hours = field(default_factory=Hours, metadata=spec("custom", column=""))
+    numbers: tuple[Number, ...] = field(default=(), metadata=spec("custom", column=""))
+    # The unit's own flag; see Organisation.is_sensitive for the inherited value.
+    sensitive: bool = field(default=False, metadata=spec("flag"))
+    transfer_only_to: TransferOnlyTo | None = field(
+        default=None, metadata=spec("custom", column="")
+    )
+    secretary: SecretaryRule | None = field(default=None, metadata=spec("custom", column=""))
+    owner: str | None = field(default=None, metadata=spec("text", column="owner_id"))
+    reviewed: date | None = field(default=None, metadata=spec("day"))
+    queues: tuple[str, ...] = field(
+        default=(), metadata=spec("texts", child=("unit_queues", "queue"))
+    )
+    external_id: str | None = field(default=None, metadata=spec("text", after="address"))
+    # Ids in file order; the file nests the tasks and employees themselves in the unit.
+    tasks: tuple[str, ...] = field(default=(), metadata=spec("custom", column=""))
+    employees: tuple[str, ...] = field(default=(), metadata=spec("custom", column=""))
 
 
 @dataclass(frozen=True, slots=True)
 class Mailing:
-    id: str
-    unit: str
-    title: str
-    sent: date
-    calls_expected_until: date
-    expected_calls: int | None = None
-    tasks: tuple[str, ...] = ()
-    answer: str = ""
-    staffed: bool = False
+    id: str = field(metadata=spec("id"))
+    unit: str = field(metadata=spec("required", column="unit_id"))
+    title: str = field(metadata=spec("required"))
+    sent: date = field(metadata=spec("day", required=True))
+    calls_expected_until: date = field(metadata=spec("day", required=True))
+    expected_calls: int | None = field(default=None, metadata=spec("count"))
+    tasks: tuple[str, ...] = field(
+        default=(), metadata=spec("texts", child=("mailing_tasks", "task_id"))
+    )
+    answer: str = field(default="", metadata=spec("text"))
+    staffed: bool = field(default=False, metadata=spec("flag"))
 
     def active_on(self, day: date) -> bool:
         """Active from `sent` through `calls_expected_until`, both included (local dates)."""
@@ -161,14 +177,14 @@ class MunicipalityHours:
 
 @dataclass(frozen=True, slots=True)
 class Municipality:
-    name: str
-    hours: MunicipalityHours
-    timezone: str = "Europe/Copenhagen"
-    country: str = "DK"
-    main_number: str | None = None  # E.164
-    website: str | None = None
-    switchboard: str | None = None  # unit id
-    closed: str | None = None
+    name: str = field(metadata=spec("required"))
+    hours: MunicipalityHours = field(metadata=spec("custom", column="", after="switchboard"))
+    timezone: str = field(default="Europe/Copenhagen", metadata=spec("text", always=True))
+    country: str = field(default="DK", metadata=spec("text", always=True))
+    main_number: str | None = field(default=None, metadata=spec("phone"))  # E.164
+    website: str | None = field(default=None, metadata=spec("text"))
+    switchboard: str | None = field(default=None, metadata=spec("text"))  # unit id
+    closed: str | None = field(default=None, metadata=spec("custom"))
 
 
 def with_closed(expression: str, closed: str | None) -> str:

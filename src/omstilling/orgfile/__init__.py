@@ -5,6 +5,7 @@ readers in `fields`, its cross-checks in `check`), `write` turns one back into
 the canonical document, `diff` says what changes between two organisations.
 """
 
+from omstilling.domain.organisation import Organisation
 from omstilling.orgfile.read import (
     FORMAT,
     MAX_BYTES,
@@ -23,6 +24,15 @@ from omstilling.orgfile.read import (
     unit_doc,
 )
 
+
+def validate(org: Organisation) -> ParseResult:
+    """An organisation made outside the file (an edit) through the file's own rules.
+
+    Written to the file's document and read again, so an edit obeys exactly the rules of
+    the file and comes back normalised (E.164, trimmed); OrgFileError otherwise."""
+    return parse_data(to_document(org))
+
+
 __all__ = [
     "FORMAT",
     "MAX_BYTES",
@@ -39,4 +49,5 @@ __all__ = [
     "task_doc",
     "to_document",
     "unit_doc",
+    "validate",
 ]

@@ -20,27 +20,21 @@ def unique(v: Validator, items: list[tuple[str, str]], kind: str) -> None:
             first[ident] = path
 
 
-def check_references(
-    v: Validator, org: Organisation, doc: Mapping[str, Any], mailings: list[Mailing]
-) -> None:
-    """Ids unique per kind, every reference resolved, no parent cycles."""
-    units = list(org.units.values())
+Paths = tuple[dict[str, str], list[tuple[str, str]]]
+
+
+def _paths(doc: Mapping[str, Any]) -> tuple[dict[str, str], Paths, Paths]:
+    """Where each unit, employee and task stands in the file, to name it in a message."""
     raw_units = doc.get("units") if isinstance(doc.get("units"), list) else []
     unit_paths: dict[str, str] = {}
-    emp_paths: dict[str, str] = {}
-    task_paths: dict[str, str] = {}
-    emp_items: list[tuple[str, str]] = []
-    task_items: list[tuple[str, str]] = []
+    found: dict[str, Paths] = {"employees": ({}, []), "tasks": ({}, [])}
     for i, raw in enumerate(cast("list[Any]", raw_units)):
         if not isinstance(raw, dict):
             continue
         uid = raw.get("id")
         if isinstance(uid, str):
             unit_paths.setdefault(uid, f"units[{i}]")
-        for key, paths, items in (
-            ("employees", emp_paths, emp_items),
-            ("tasks", task_paths, task_items),
-        ):
+        for key, (paths, items) in found.items():
             entries = raw.get(key)
             if isinstance(entries, list):
                 for j, entry in enumerate(entries):
@@ -48,6 +42,15 @@ def check_references(
                         p = f"units[{i}].{key}[{j}]"
                         paths.setdefault(entry["id"], p)
                         items.append((entry["id"], p))
+    return unit_paths, found["employees"], found["tasks"]
+
+
+def check_references(
+    v: Validator, org: Organisation, doc: Mapping[str, Any], mailings: list[Mailing]
+) -> None:
+    """Ids unique per kind, every reference resolved, no parent cycles."""
+    units = list(org.units.values())
+    unit_paths, (emp_paths, emp_items), (task_paths, task_items) = _paths(doc)
     unique(v, emp_items, "employee")
     unique(v, task_items, "task")
     unique(v, [(m.id, f"mailings[{i}]") for i, m in enumerate(mailings)], "mailing")

@@ -7,12 +7,13 @@ records `path: message` for whatever is wrong, so one pass lists every problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from omstilling.domain.danish import parse_phone
+from omstilling.domain.fields import Declared, declared
 from omstilling.domain.hours import validate_expression
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -35,7 +36,7 @@ class Validator:
 
     # --- typed field readers ------------------------------------------------------
 
-    def mapping(self, value: Any, path: str, allowed: set[str]) -> dict[str, Any] | None:
+    def mapping(self, value: Any, path: str, allowed: Set[str]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.err(path, f"must be a mapping, got {kind(value)}")
             return None
@@ -143,6 +144,72 @@ class Validator:
             return None
         return value.strip()
 
+    def code(self, m: Mapping[str, Any], key: str, path: str) -> str | None:
+        """Text such as a KLE number, where a bare decimal has already lost its zeros."""
+        value = m.get(key)
+        if isinstance(value, float):
+            self.err(
+                join(path, key),
+                f'must be quoted text such as "{value}" (a bare number loses zeros)',
+            )
+            return None
+        return self.text(m, key, path) if value is not None else None
+
+    def count(self, m: Mapping[str, Any], key: str, path: str) -> int | None:
+        value = m.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            self.err(join(path, key), f"must be a whole number, got {value!r}")
+            return None
+        return value
+
+    def choice(self, m: Mapping[str, Any], d: Declared, path: str) -> str:
+        value = self.text(m, d.key, path, required=d.spec.required) or d.default
+        if value and value not in d.spec.choices:
+            choices = ", ".join(d.spec.choices)
+            self.err(join(path, d.key), f"must be one of {choices}, got '{value}'")
+        # An unknown or missing value has its error; the first choice stands in meanwhile.
+        return str(value or d.spec.choices[0])
+
+    def field(self, m: Mapping[str, Any], d: Declared, path: str) -> Any:
+        """One declared field, read by its kind (see `domain.fields.Kind`)."""
+        kind, key = d.spec.kind, d.key
+        if kind == "id":
+            return self.slug(m, path)
+        if kind == "required":
+            return self.text(m, key, path, required=True) or ""
+        if kind == "text":
+            value = self.text(m, key, path, default=d.default)
+            if value is not None and d.spec.pattern and not re.fullmatch(d.spec.pattern, value):
+                self.err(join(path, key), f"must be {d.spec.rule}, got '{value}'")
+            return value if value or d.default is None else d.default
+        if kind == "choice":
+            return self.choice(m, d, path)
+        if kind == "flag":
+            return self.flag(m, key, path, bool(d.default))
+        if kind == "day":
+            return self.day(m, key, path, required=d.spec.required)
+        if kind == "texts":
+            return self.texts(m, key, path)
+        if kind == "phone":
+            return self.phone(m.get(key), join(path, key))
+        if kind == "hours":
+            return self.hours(m.get(key), join(path, key))
+        if kind == "count":
+            return self.count(m, key, path)
+        if kind == "code":
+            return self.code(m, key, path)
+        raise ValueError(f"{d.name}: a custom field is read by its entity")
+
+    def fields(self, cls: type[Any], m: Mapping[str, Any], path: str) -> dict[str, Any]:
+        """Every declared field of `cls` that the file holds and that is not custom."""
+        return {
+            d.name: self.field(m, d, path)
+            for d in declared(cls)
+            if d.key and d.spec.kind != "custom"
+        }
+
     def items(self, value: Any, path: str) -> list[tuple[str, Any]]:
         if value is None:
             return []
@@ -169,7 +236,7 @@ def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def close_match(key: str, allowed: set[str]) -> str | None:
+def close_match(key: str, allowed: Set[str]) -> str | None:
     import difflib
 
     found = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.7)

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from omstilling.domain import distribution as dist
+from omstilling.domain.fields import file_keys
 from omstilling.domain.organisation import (
     DISTRIBUTION_KINDS,
     ROLES,
-    UNIT_KINDS,
     Distribution,
     DistributionRule,
     DistributionTarget,
@@ -41,72 +41,6 @@ from omstilling.orgfile.fields import Validator, hours_error, kind
 
 MAX_BYTES = 64 * 1024 * 1024
 TOP_KEYS = {"format", "revision", "municipality", "units", "mailings"}
-MUNICIPALITY_KEYS = {
-    "name",
-    "timezone",
-    "country",
-    "main_number",
-    "website",
-    "switchboard",
-    "hours",
-    "closed",
-}
-UNIT_KEYS = {
-    "id",
-    "name",
-    "kind",
-    "parent",
-    "description",
-    "address",
-    "hours",
-    "numbers",
-    "sensitive",
-    "transfer_only_to",
-    "secretary",
-    "owner",
-    "reviewed",
-    "queues",
-    "external_id",
-    "tasks",
-    "employees",
-}
-TASK_KEYS = {
-    "id",
-    "name",
-    "keywords",
-    "kle",
-    "handled_by_switchboard",
-    "answer",
-    "refer_to",
-    "distribution",
-}
-EMPLOYEE_KEYS = {
-    "id",
-    "name",
-    "title",
-    "role",
-    "phone",
-    "public",
-    "extension",
-    "mobile",
-    "email",
-    "login",
-    "external_id",
-    "works",
-    "tasks",
-    "main_tasks",
-}
-MAILING_KEYS = {
-    "id",
-    "unit",
-    "title",
-    "sent",
-    "calls_expected_until",
-    "expected_calls",
-    "tasks",
-    "answer",
-    "staffed",
-}
 
 
 class OrgFileError(ValueError):
@@ -232,18 +166,19 @@ def _municipality(v: Validator, raw: Any) -> Municipality | None:
     if raw is None:
         v.err("municipality", "is required")
         return None
-    m = v.mapping(raw, "municipality", MUNICIPALITY_KEYS)
+    p = "municipality"
+    m = v.mapping(raw, p, file_keys(Municipality))
     if m is None:
         return None
-    p = "municipality"
-    tz = v.text(m, "timezone", p, default="Europe/Copenhagen") or "Europe/Copenhagen"
+    kw = v.fields(Municipality, m, p)
     try:
-        ZoneInfo(tz)
+        ZoneInfo(kw["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
-        v.err(f"{p}.timezone", f"unknown time zone '{tz}'")
-    country = v.text(m, "country", p, default="DK") or "DK"
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        v.err(f"{p}.country", f"must be a two-letter country code such as DK, got '{country}'")
+        v.err(f"{p}.timezone", f"unknown time zone '{kw['timezone']}'")
+    if not re.fullmatch(r"[A-Z]{2}", kw["country"]):
+        v.err(
+            f"{p}.country", f"must be a two-letter country code such as DK, got '{kw['country']}'"
+        )
     hours: dict[str, str] = {}
     raw_hours = m.get("hours")
     if raw_hours is None:
@@ -267,15 +202,10 @@ def _municipality(v: Validator, raw: Any) -> Municipality | None:
             if problem:
                 v.err(f"{p}.closed", problem)
     return Municipality(
-        name=v.text(m, "name", p, required=True) or "",
+        **kw,
         hours=MunicipalityHours(
             hours.get("official", ""), hours.get("opening", ""), hours.get("phone", "")
         ),
-        timezone=tz,
-        country=country,
-        main_number=v.phone(m.get("main_number"), f"{p}.main_number"),
-        website=v.text(m, "website", p),
-        switchboard=v.text(m, "switchboard", p),
         closed=closed_text,
     )
 
@@ -288,14 +218,11 @@ def _unit(
     employees: list[Employee],
     tasks: list[Task],
 ) -> None:
-    m = v.mapping(raw, path, UNIT_KEYS)
+    m = v.mapping(raw, path, file_keys(Unit))
     if m is None:
         return
-    uid = v.slug(m, path) or f"?{len(units)}"
-    kind = v.text(m, "kind", path, required=True)
-    if kind and kind not in UNIT_KINDS:
-        v.err(f"{path}.kind", f"must be one of {', '.join(UNIT_KINDS)}, got '{kind}'")
-    parent = v.text(m, "parent", path)
+    kw = v.fields(Unit, m, path)
+    uid = kw.pop("id") or f"?{len(units)}"
     own_hours = Hours()
     if m.get("hours") is not None:
         hm = v.mapping(m["hours"], f"{path}.hours", {"opening", "phone"})
@@ -303,42 +230,6 @@ def _unit(
             own_hours = Hours(
                 v.hours(hm.get("opening"), f"{path}.hours.opening"),
                 v.hours(hm.get("phone"), f"{path}.hours.phone"),
-            )
-    numbers: list[Number] = []
-    for npath, nraw in v.items(m.get("numbers"), f"{path}.numbers"):
-        nm = v.mapping(nraw, npath, {"number", "label"})
-        if nm is None:
-            continue
-        if nm.get("number") is None:
-            v.err(f"{npath}.number", "is required")
-            continue
-        e164 = v.phone(nm.get("number"), f"{npath}.number")
-        if e164:
-            numbers.append(Number(e164, v.text(nm, "label", npath) or ""))
-    only_to: TransferOnlyTo | None = None
-    if m.get("transfer_only_to") is not None:
-        tp = f"{path}.transfer_only_to"
-        om = v.mapping(m["transfer_only_to"], tp, {"employee", "number"})
-        if om is not None:
-            if (om.get("employee") is None) == (om.get("number") is None):
-                v.err(tp, "must name exactly one of employee or number")
-            else:
-                only_to = TransferOnlyTo(
-                    v.text(om, "employee", tp), v.phone(om.get("number"), f"{tp}.number")
-                )
-    secretary: SecretaryRule | None = None
-    if m.get("secretary") is not None:
-        sp = f"{path}.secretary"
-        sm = v.mapping(m["secretary"], sp, {"employee", "when", "roles"})
-        if sm is not None:
-            roles = v.texts(sm, "roles", sp)
-            for i, role in enumerate(roles):
-                if role not in ROLES:
-                    v.err(f"{sp}.roles[{i}]", f"must be one of {', '.join(ROLES)}, got '{role}'")
-            secretary = SecretaryRule(
-                v.text(sm, "employee", sp, required=True) or "",
-                v.text(sm, "when", sp) or "",
-                cast("tuple[Any, ...]", roles),
             )
     task_ids: list[str] = []
     for tpath, traw in v.items(m.get("tasks"), f"{path}.tasks"):
@@ -355,45 +246,80 @@ def _unit(
     units.append(
         Unit(
             id=uid,
-            name=v.text(m, "name", path, required=True) or "",
-            kind=cast("Any", kind or "department"),
-            parent=parent,
-            description=v.text(m, "description", path) or "",
-            address=v.text(m, "address", path) or "",
+            **kw,
             hours=own_hours,
-            numbers=tuple(numbers),
-            sensitive=v.flag(m, "sensitive", path, False),
-            transfer_only_to=only_to,
-            secretary=secretary,
-            owner=v.text(m, "owner", path),
-            reviewed=v.day(m, "reviewed", path),
-            queues=v.texts(m, "queues", path),
-            external_id=v.text(m, "external_id", path),
+            numbers=_numbers(v, m.get("numbers"), f"{path}.numbers"),
+            transfer_only_to=_only_to(v, m.get("transfer_only_to"), f"{path}.transfer_only_to"),
+            secretary=_secretary(v, m.get("secretary"), f"{path}.secretary"),
             tasks=tuple(task_ids),
             employees=tuple(employee_ids),
         )
     )
 
 
-def _target(v: Validator, raw: Any, path: str) -> DistributionTarget | None:
-    tm = v.mapping(raw, path, {"employee", "unit"})
-    if tm is None:
+def _numbers(v: Validator, raw: Any, path: str) -> tuple[Number, ...]:
+    numbers: list[Number] = []
+    for npath, nraw in v.items(raw, path):
+        nm = v.mapping(nraw, npath, {"number", "label"})
+        if nm is None:
+            continue
+        if nm.get("number") is None:
+            v.err(f"{npath}.number", "is required")
+            continue
+        e164 = v.phone(nm.get("number"), f"{npath}.number")
+        if e164:
+            numbers.append(Number(e164, v.text(nm, "label", npath) or ""))
+    return tuple(numbers)
+
+
+def _exactly_one(v: Validator, raw: Any, path: str, a: str, b: str) -> dict[str, Any] | None:
+    """A mapping that names one of two things (an employee or a number, ...), not both."""
+    m = v.mapping(raw, path, {a, b})
+    if m is None:
         return None
-    if (tm.get("employee") is None) == (tm.get("unit") is None):
-        v.err(path, "must name exactly one of employee or unit")
+    if (m.get(a) is None) == (m.get(b) is None):
+        v.err(path, f"must name exactly one of {a} or {b}")
+        return None
+    return m
+
+
+def _only_to(v: Validator, raw: Any, tp: str) -> TransferOnlyTo | None:
+    om = _exactly_one(v, raw, tp, "employee", "number") if raw is not None else None
+    if om is None:
+        return None
+    return TransferOnlyTo(v.text(om, "employee", tp), v.phone(om.get("number"), f"{tp}.number"))
+
+
+def _secretary(v: Validator, raw: Any, sp: str) -> SecretaryRule | None:
+    if raw is None:
+        return None
+    sm = v.mapping(raw, sp, {"employee", "when", "roles"})
+    if sm is None:
+        return None
+    roles = v.texts(sm, "roles", sp)
+    for i, role in enumerate(roles):
+        if role not in ROLES:
+            v.err(f"{sp}.roles[{i}]", f"must be one of {', '.join(ROLES)}, got '{role}'")
+    return SecretaryRule(
+        v.text(sm, "employee", sp, required=True) or "",
+        v.text(sm, "when", sp) or "",
+        cast("tuple[Any, ...]", roles),
+    )
+
+
+def _target(v: Validator, raw: Any, path: str) -> DistributionTarget | None:
+    tm = _exactly_one(v, raw, path, "employee", "unit")
+    if tm is None:
         return None
     return DistributionTarget(v.text(tm, "employee", path), v.text(tm, "unit", path))
 
 
 def _task(v: Validator, raw: Any, path: str, unit_id: str) -> Task | None:
-    m = v.mapping(raw, path, TASK_KEYS)
+    m = v.mapping(raw, path, file_keys(Task))
     if m is None:
         return None
-    tid = v.slug(m, path) or f"?{path}"
-    kle = m.get("kle")
-    if isinstance(kle, float):
-        v.err(f"{path}.kle", f'must be quoted text such as "{kle}" (a bare number loses zeros)')
-        kle = None
+    kw = v.fields(Task, m, path)
+    tid = kw.pop("id") or f"?{path}"
     refer: ReferTo | None = None
     if m.get("refer_to") is not None:
         rp = f"{path}.refer_to"
@@ -406,17 +332,7 @@ def _task(v: Validator, raw: Any, path: str, unit_id: str) -> Task | None:
     distribution: Distribution | None = None
     if m.get("distribution") is not None:
         distribution = _distribution(v, m["distribution"], f"{path}.distribution")
-    return Task(
-        id=tid,
-        unit=unit_id,
-        name=v.text(m, "name", path, required=True) or "",
-        keywords=v.texts(m, "keywords", path),
-        kle=v.text(m, "kle", path) if kle is not None else None,
-        handled_by_switchboard=v.flag(m, "handled_by_switchboard", path, False),
-        answer=v.text(m, "answer", path) or "",
-        refer_to=refer,
-        distribution=distribution,
-    )
+    return Task(id=tid, unit=unit_id, **kw, refer_to=refer, distribution=distribution)
 
 
 def _distribution(v: Validator, raw: Any, path: str) -> Distribution | None:
@@ -460,58 +376,26 @@ def _distribution(v: Validator, raw: Any, path: str) -> Distribution | None:
 
 
 def _employee(v: Validator, raw: Any, path: str, unit_id: str) -> Employee | None:
-    m = v.mapping(raw, path, EMPLOYEE_KEYS)
+    m = v.mapping(raw, path, file_keys(Employee))
     if m is None:
         return None
-    role = v.text(m, "role", path, default="caseworker") or "caseworker"
-    if role not in ROLES:
-        v.err(f"{path}.role", f"must be one of {', '.join(ROLES)}, got '{role}'")
-    extension = v.text(m, "extension", path)
-    if extension is not None and not re.fullmatch(r"[0-9*#]{2,8}", extension):
-        v.err(f"{path}.extension", f"must be 2-8 digits, got '{extension}'")
-    return Employee(
-        id=v.slug(m, path) or f"?{path}",
-        unit=unit_id,
-        name=v.text(m, "name", path, required=True) or "",
-        title=v.text(m, "title", path) or "",
-        role=cast("Any", role),
-        phone=v.phone(m.get("phone"), f"{path}.phone"),
-        public=v.flag(m, "public", path, True),
-        extension=extension,
-        mobile=v.phone(m.get("mobile"), f"{path}.mobile"),
-        email=v.text(m, "email", path),
-        login=v.text(m, "login", path),
-        external_id=v.text(m, "external_id", path),
-        works=v.hours(m.get("works"), f"{path}.works"),
-        tasks=v.texts(m, "tasks", path),
-        main_tasks=v.text(m, "main_tasks", path) or "",
-    )
+    kw = v.fields(Employee, m, path)
+    return Employee(id=kw.pop("id") or f"?{path}", unit=unit_id, **kw)
 
 
 def _mailing(v: Validator, raw: Any, path: str) -> Mailing | None:
-    m = v.mapping(raw, path, MAILING_KEYS)
+    m = v.mapping(raw, path, file_keys(Mailing))
     if m is None:
         return None
-    sent = v.day(m, "sent", path, required=True)
-    until = v.day(m, "calls_expected_until", path, required=True)
+    kw = v.fields(Mailing, m, path)
+    sent, until = kw.pop("sent"), kw.pop("calls_expected_until")
     if sent and until and until < sent:
         v.err(f"{path}.calls_expected_until", "is before sent")
-    expected = m.get("expected_calls")
-    if expected is not None and (
-        isinstance(expected, bool) or not isinstance(expected, int) or expected < 0
-    ):
-        v.err(f"{path}.expected_calls", f"must be a whole number, got {expected!r}")
-        expected = None
     return Mailing(
-        id=v.slug(m, path) or f"?{path}",
-        unit=v.text(m, "unit", path, required=True) or "",
-        title=v.text(m, "title", path, required=True) or "",
+        id=kw.pop("id") or f"?{path}",
         sent=sent or date.min,
         calls_expected_until=until or date.min,
-        expected_calls=expected,
-        tasks=v.texts(m, "tasks", path),
-        answer=v.text(m, "answer", path) or "",
-        staffed=v.flag(m, "staffed", path, False),
+        **kw,
     )
 
 

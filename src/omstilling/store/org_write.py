@@ -8,15 +8,16 @@ the foreign keys accept.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.sql.schema import Table
 
+from omstilling.domain.fields import Declared, children, columns
 from omstilling.domain.organisation import Employee, Mailing, Municipality, Organisation, Task, Unit
-from omstilling.orgfile.diff import Change
+from omstilling.domain.orgdiff import Change
 from omstilling.store import models as m
 
 
@@ -43,94 +44,55 @@ STATE, AUDIT = _t(m.OrgState), _t(m.AuditEntry)
 
 # --- rows from domain objects ----------------------------------------------------------------
 
+# The entities with rows of their own, their tables, and the column that names the owner in
+# their child tables (keywords, task links, queues).
+ENTITIES: tuple[tuple[str, type[Any], Table, str], ...] = (
+    ("unit", Unit, UNITS, "unit_id"),
+    ("task", Task, TASKS, "task_id"),
+    ("employee", Employee, EMPLOYEES, "employee_id"),
+    ("mailing", Mailing, MAILINGS, "mailing_id"),
+)
+
+
+def child_table(d: Declared) -> tuple[Table, str]:
+    """The table of a list field kept in its own table, and its value column."""
+    assert d.spec.child is not None
+    name, column = d.spec.child
+    return m.Base.metadata.tables[name], column
+
+
+def declared_row(obj: Any) -> dict[str, Any]:
+    """The columns that follow the field declarations, for any entity."""
+    return {d.column: getattr(obj, d.name) for d in columns(type(obj))}
+
 
 def _state_row(mu: Municipality) -> dict[str, Any]:
     return {
-        "name": mu.name,
-        "timezone": mu.timezone,
-        "country": mu.country,
-        "main_number": mu.main_number,
-        "website": mu.website,
-        "switchboard": mu.switchboard,
+        **declared_row(mu),
         "official_hours": mu.hours.official,
         "opening_hours": mu.hours.opening,
         "phone_hours": mu.hours.phone,
-        "closed": mu.closed,
     }
 
 
-def _unit_row(u: Unit, pos: int) -> dict[str, Any]:
-    return {
-        "id": u.id,
-        "name": u.name,
-        "kind": u.kind,
-        "parent_id": u.parent,
-        "description": u.description,
-        "address": u.address,
-        "opening_hours": u.hours.opening,
-        "phone_hours": u.hours.phone,
-        "sensitive": u.sensitive,
-        "owner_id": u.owner,
-        "reviewed": u.reviewed,
-        "external_id": u.external_id,
-        "position": pos,
-        "removed_at": None,
-    }
+def _own_columns(x: Unit | Task | Employee | Mailing) -> dict[str, Any]:
+    """The columns of the structured fields, which the declarations leave to the store."""
+    if isinstance(x, Unit):
+        return {"opening_hours": x.hours.opening, "phone_hours": x.hours.phone}
+    if isinstance(x, Task):
+        d = x.distribution
+        return {
+            "refer_name": x.refer_to.name if x.refer_to else None,
+            "refer_number": x.refer_to.number if x.refer_to else None,
+            "distribution_by": d.by if d else None,
+            "default_employee_id": d.default.employee if d and d.default else None,
+            "default_unit_id": d.default.unit if d and d.default else None,
+        }
+    return {}
 
 
-def _task_row(t: Task, pos: int) -> dict[str, Any]:
-    d = t.distribution
-    return {
-        "id": t.id,
-        "unit_id": t.unit,
-        "name": t.name,
-        "kle": t.kle,
-        "handled_by_switchboard": t.handled_by_switchboard,
-        "answer": t.answer,
-        "refer_name": t.refer_to.name if t.refer_to else None,
-        "refer_number": t.refer_to.number if t.refer_to else None,
-        "distribution_by": d.by if d else None,
-        "default_employee_id": d.default.employee if d and d.default else None,
-        "default_unit_id": d.default.unit if d and d.default else None,
-        "position": pos,
-        "removed_at": None,
-    }
-
-
-def _employee_row(e: Employee, pos: int) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "unit_id": e.unit,
-        "name": e.name,
-        "title": e.title,
-        "role": e.role,
-        "phone": e.phone,
-        "public": e.public,
-        "extension": e.extension,
-        "mobile": e.mobile,
-        "email": e.email,
-        "login": e.login,
-        "external_id": e.external_id,
-        "works": e.works,
-        "main_tasks": e.main_tasks,
-        "position": pos,
-        "removed_at": None,
-    }
-
-
-def _mailing_row(x: Mailing, pos: int) -> dict[str, Any]:
-    return {
-        "id": x.id,
-        "unit_id": x.unit,
-        "title": x.title,
-        "sent": x.sent,
-        "calls_expected_until": x.calls_expected_until,
-        "expected_calls": x.expected_calls,
-        "answer": x.answer,
-        "staffed": x.staffed,
-        "position": pos,
-        "removed_at": None,
-    }
+def entity_row(x: Unit | Task | Employee | Mailing, pos: int) -> dict[str, Any]:
+    return {**declared_row(x), **_own_columns(x), "position": pos, "removed_at": None}
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -179,6 +141,27 @@ def _delete_children(conn: Connection, table: Table, column: str, ids: Iterable[
         conn.execute(delete(table).where(table.c[column].in_(ids[chunk : chunk + 500])))
 
 
+def _positions(org: Organisation) -> dict[str, dict[str, int]]:
+    """Each entity's place: units and mailings in the organisation, the rest in their unit."""
+    return {
+        "unit": {uid: i for i, uid in enumerate(org.units)},
+        "task": {t: i for u in org.units.values() for i, t in enumerate(u.tasks)},
+        "employee": {e: i for u in org.units.values() for i, e in enumerate(u.employees)},
+        "mailing": {x: i for i, x in enumerate(org.mailings)},
+    }
+
+
+def _present(org: Organisation, entity: str, ids: Iterable[str]) -> list[Any]:
+    by_entity: dict[str, Mapping[str, Any]] = {
+        "unit": org.units,
+        "task": org.tasks,
+        "employee": org.employees,
+        "mailing": org.mailings,
+    }
+    found = by_entity[entity]
+    return [found[i] for i in ids if i in found]
+
+
 def write_changes(
     conn: Connection, org: Organisation, changes: list[Change], now: datetime
 ) -> None:
@@ -191,11 +174,11 @@ def write_changes(
         touched[c.entity].add(c.id)
 
     # Children of every touched entity are replaced.
-    _delete_children(conn, EMP_TASKS, "employee_id", touched["employee"])
-    _delete_children(conn, MAIL_TASKS, "mailing_id", touched["mailing"])
-    _delete_children(conn, KEYWORDS, "task_id", touched["task"])
+    for entity, cls, _, owner in ENTITIES:
+        for d in children(cls):
+            _delete_children(conn, child_table(d)[0], owner, touched[entity])
     _delete_children(conn, RULES, "task_id", touched["task"])
-    for table in (NUMBERS, QUEUES, SECRETARIES, RESTRICTIONS):
+    for table in (NUMBERS, SECRETARIES, RESTRICTIONS):
         _delete_children(conn, table, "unit_id", touched["unit"])
 
     if "municipality" in touched:
@@ -205,37 +188,12 @@ def write_changes(
         else:
             conn.execute(update(STATE).where(STATE.c.id == 1).values(**row))
 
-    positions = {uid: i for i, uid in enumerate(org.units)}
-    unit_ids = sorted(
-        (i for i in touched["unit"] if i in org.units), key=lambda uid: _depth(org, uid)
-    )
-    _upsert(conn, UNITS, [_unit_row(org.units[uid], positions[uid]) for uid in unit_ids])
-    task_pos = {t: i for u in org.units.values() for i, t in enumerate(u.tasks)}
-    _upsert(
-        conn,
-        TASKS,
-        [_task_row(org.tasks[t], task_pos[t]) for t in touched["task"] if t in org.tasks],
-    )
-    emp_pos = {e: i for u in org.units.values() for i, e in enumerate(u.employees)}
-    _upsert(
-        conn,
-        EMPLOYEES,
-        [
-            _employee_row(org.employees[e], emp_pos[e])
-            for e in touched["employee"]
-            if e in org.employees
-        ],
-    )
-    mail_pos = {x: i for i, x in enumerate(org.mailings)}
-    _upsert(
-        conn,
-        MAILINGS,
-        [
-            _mailing_row(org.mailings[x], mail_pos[x])
-            for x in touched["mailing"]
-            if x in org.mailings
-        ],
-    )
+    # Parents before children: a unit's parent must exist when the unit is inserted.
+    units = sorted(_present(org, "unit", touched["unit"]), key=lambda u: _depth(org, u.id))
+    positions = _positions(org)
+    for entity, _, table, _ in ENTITIES:
+        present = units if entity == "unit" else _present(org, entity, touched[entity])
+        _upsert(conn, table, [entity_row(x, positions[entity][x.id]) for x in present])
 
     for entity, table in (
         ("mailing", MAILINGS),
@@ -248,22 +206,40 @@ def write_changes(
             conn.execute(
                 update(table).where(table.c.id.in_(ids[chunk : chunk + 500])).values(removed_at=now)
             )
+    _write_unit_children(conn, units)
+    _write_task_rules(conn, _present(org, "task", touched["task"]))
+    for entity, cls, _, owner in ENTITIES:
+        for d in children(cls):
+            _write_list(conn, d, owner, _present(org, entity, touched[entity]))
 
+
+def _write_list(conn: Connection, d: Declared, owner: str, entities: list[Any]) -> None:
+    """A declared list's rows, one per value, in order."""
+    table, column = child_table(d)
+    rows = [
+        {owner: x.id, "position": i, column: value}
+        for x in entities
+        for i, value in enumerate(getattr(x, d.name))
+    ]
+    if table.c[column].primary_key:
+        # A value that belongs to one owner only (a queue) may move: free it first.
+        _delete_children(conn, table, column, [r[column] for r in rows])
+    _executemany(conn, insert(table), rows)
+
+
+def _write_unit_children(conn: Connection, units: list[Unit]) -> None:
     numbers: list[dict[str, Any]] = []
-    queues: list[dict[str, Any]] = []
     secs: list[dict[str, Any]] = []
     restr: list[dict[str, Any]] = []
-    for uid in unit_ids:
-        u = org.units[uid]
+    for u in units:
         numbers += [
-            {"unit_id": uid, "position": i, "number": n.e164, "label": n.label}
+            {"unit_id": u.id, "position": i, "number": n.e164, "label": n.label}
             for i, n in enumerate(u.numbers)
         ]
-        queues += [{"unit_id": uid, "position": i, "queue": q} for i, q in enumerate(u.queues)]
         if u.secretary:
             secs.append(
                 {
-                    "unit_id": uid,
+                    "unit_id": u.id,
                     "employee_id": u.secretary.employee,
                     "when_text": u.secretary.when,
                     "roles": list(u.secretary.roles),
@@ -272,58 +248,30 @@ def write_changes(
         if u.transfer_only_to:
             restr.append(
                 {
-                    "unit_id": uid,
+                    "unit_id": u.id,
                     "employee_id": u.transfer_only_to.employee,
                     "number": u.transfer_only_to.number,
                 }
             )
-    # A queue may move from one unit to another: free it first.
-    _delete_children(conn, QUEUES, "queue", [q["queue"] for q in queues])
-    for table, rows in (
-        (NUMBERS, numbers),
-        (QUEUES, queues),
-        (SECRETARIES, secs),
-        (RESTRICTIONS, restr),
-    ):
+    for table, rows in ((NUMBERS, numbers), (SECRETARIES, secs), (RESTRICTIONS, restr)):
         _executemany(conn, insert(table), rows)
 
-    kws, rules = [], []
-    for tid in touched["task"]:
-        t = org.tasks.get(tid)
-        if t is None:
-            continue
-        kws += [{"task_id": tid, "position": i, "keyword": k} for i, k in enumerate(t.keywords)]
-        if t.distribution:
-            rules += [
-                {
-                    "task_id": tid,
-                    "position": i,
-                    "match": r.match,
-                    "employee_id": r.target.employee,
-                    "unit_id": r.target.unit,
-                }
-                for i, r in enumerate(t.distribution.rules)
-            ]
-    _executemany(conn, insert(KEYWORDS), kws)
-    _executemany(conn, insert(RULES), rules)
+
+def _write_task_rules(conn: Connection, tasks: list[Task]) -> None:
     _executemany(
         conn,
-        insert(EMP_TASKS),
+        insert(RULES),
         [
-            {"employee_id": e, "position": i, "task_id": t}
-            for e in touched["employee"]
-            if e in org.employees
-            for i, t in enumerate(org.employees[e].tasks)
-        ],
-    )
-    _executemany(
-        conn,
-        insert(MAIL_TASKS),
-        [
-            {"mailing_id": x, "position": i, "task_id": t}
-            for x in touched["mailing"]
-            if x in org.mailings
-            for i, t in enumerate(org.mailings[x].tasks)
+            {
+                "task_id": t.id,
+                "position": i,
+                "match": r.match,
+                "employee_id": r.target.employee,
+                "unit_id": r.target.unit,
+            }
+            for t in tasks
+            if t.distribution
+            for i, r in enumerate(t.distribution.rules)
         ],
     )
 

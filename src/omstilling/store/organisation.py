@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.sql.schema import Table
 
+from omstilling.domain.fields import children, columns
 from omstilling.domain.organisation import (
     Distribution,
     DistributionRule,
@@ -34,16 +35,13 @@ from omstilling.domain.organisation import (
     TransferOnlyTo,
     Unit,
 )
-from omstilling.orgfile.diff import Change, diff
+from omstilling.domain.orgdiff import Change, diff
 from omstilling.store.org_write import (
     AUDIT,
-    EMP_TASKS,
     EMPLOYEES,
-    KEYWORDS,
-    MAIL_TASKS,
+    ENTITIES,
     MAILINGS,
     NUMBERS,
-    QUEUES,
     RESTRICTIONS,
     RULES,
     SECRETARIES,
@@ -51,6 +49,7 @@ from omstilling.store.org_write import (
     TASKS,
     UNITS,
     audit,
+    child_table,
     write_changes,
 )
 
@@ -92,147 +91,124 @@ def current_revision(conn: Connection) -> int | None:
     return conn.execute(select(STATE.c.revision).where(STATE.c.id == 1)).scalar()
 
 
+def _declared(cls: type[Any], row: Any) -> dict[str, Any]:
+    """The fields of `cls` that follow their declarations, from its row."""
+    values = row._mapping
+    return {d.name: values[d.column] for d in columns(cls)}
+
+
+def _lists(conn: Connection) -> dict[tuple[type[Any], str], dict[str, tuple[str, ...]]]:
+    """Every declared list kept in a table of its own, by entity class and field, then owner."""
+    out: dict[tuple[type[Any], str], dict[str, tuple[str, ...]]] = {}
+    for _, cls, _, owner in ENTITIES:
+        for d in children(cls):
+            table, column = child_table(d)
+            grouped: dict[str, list[str]] = defaultdict(list)
+            query = select(table.c[owner], table.c[column]).order_by(
+                table.c[owner], table.c.position
+            )
+            for key, value in conn.execute(query):
+                grouped[key].append(value)
+            out[(cls, d.name)] = {k: tuple(v) for k, v in grouped.items()}
+    return out
+
+
+def _with_lists(cls: type[Any], row: Any, lists: Any) -> dict[str, Any]:
+    kw = _declared(cls, row)
+    for d in children(cls):
+        kw[d.name] = lists[(cls, d.name)].get(row.id, ())
+    return kw
+
+
+def _rows(conn: Connection, table: Table, *order: str) -> Any:
+    """The rows of entities still in the organisation, in their order."""
+    query = select(table).where(table.c.removed_at.is_(None))
+    return conn.execute(query.order_by(*(table.c[o] for o in order)))
+
+
 def load_organisation(conn: Connection) -> Organisation | None:
     """The current organisation, or None when nothing was imported yet."""
-    st = conn.execute(select(STATE).where(STATE.c.id == 1)).mappings().first()
+    st = conn.execute(select(STATE).where(STATE.c.id == 1)).first()
     if st is None:
         return None
     municipality = Municipality(
-        name=st["name"],
-        hours=MunicipalityHours(st["official_hours"], st["opening_hours"], st["phone_hours"]),
-        timezone=st["timezone"],
-        country=st["country"],
-        main_number=st["main_number"],
-        website=st["website"],
-        switchboard=st["switchboard"],
-        closed=st["closed"],
+        **_declared(Municipality, st),
+        hours=MunicipalityHours(st.official_hours, st.opening_hours, st.phone_hours),
+    )
+    lists = _lists(conn)
+    rules = _rules(conn)
+    tasks = [_task(r, lists, rules) for r in _rows(conn, TASKS, "unit_id", "position")]
+    employees = [
+        Employee(**_with_lists(Employee, r, lists))
+        for r in _rows(conn, EMPLOYEES, "unit_id", "position")
+    ]
+    units = _units(conn, lists, tasks, employees)
+    mailings = [
+        Mailing(**_with_lists(Mailing, r, lists)) for r in _rows(conn, MAILINGS, "position")
+    ]
+    return Organisation(municipality, units, employees, tasks, mailings, revision=st.revision)
+
+
+def _rules(conn: Connection) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for row in conn.execute(select(RULES).order_by(RULES.c.task_id, RULES.c.position)):
+        out[row.task_id].append(row)
+    return out
+
+
+def _task(r: Any, lists: Any, rules: dict[str, list[Any]]) -> Task:
+    dist = None
+    if r.distribution_by:
+        default = None
+        if r.default_employee_id or r.default_unit_id:
+            default = DistributionTarget(r.default_employee_id, r.default_unit_id)
+        dist = Distribution(
+            r.distribution_by,
+            tuple(
+                DistributionRule(x.match, DistributionTarget(x.employee_id, x.unit_id))
+                for x in rules.get(r.id, [])
+            ),
+            default,
+        )
+    return Task(
+        **_with_lists(Task, r, lists),
+        refer_to=ReferTo(r.refer_name, r.refer_number) if r.refer_number else None,
+        distribution=dist,
     )
 
-    def grouped(table: Table, key: str) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = defaultdict(list)
-        for row in conn.execute(select(table).order_by(table.c[key], table.c.position)):
-            out[row._mapping[key]].append(row)
-        return out
 
-    numbers = grouped(NUMBERS, "unit_id")
-    queues = grouped(QUEUES, "unit_id")
-    keywords = grouped(KEYWORDS, "task_id")
-    rules = grouped(RULES, "task_id")
-    emp_tasks = grouped(EMP_TASKS, "employee_id")
-    mail_tasks = grouped(MAIL_TASKS, "mailing_id")
+def _units(
+    conn: Connection, lists: Any, tasks: list[Task], employees: list[Employee]
+) -> list[Unit]:
+    numbers: dict[str, list[Number]] = defaultdict(list)
+    for n in conn.execute(select(NUMBERS).order_by(NUMBERS.c.unit_id, NUMBERS.c.position)):
+        numbers[n.unit_id].append(Number(n.number, n.label))
     secretaries = {r.unit_id: r for r in conn.execute(select(SECRETARIES))}
     restrictions = {r.unit_id: r for r in conn.execute(select(RESTRICTIONS))}
-
-    tasks: list[Task] = []
     unit_tasks: dict[str, list[str]] = defaultdict(list)
-    for r in conn.execute(
-        select(TASKS)
-        .where(TASKS.c.removed_at.is_(None))
-        .order_by(TASKS.c.unit_id, TASKS.c.position)
-    ):
-        dist = None
-        if r.distribution_by:
-            default = None
-            if r.default_employee_id or r.default_unit_id:
-                default = DistributionTarget(r.default_employee_id, r.default_unit_id)
-            dist = Distribution(
-                r.distribution_by,
-                tuple(
-                    DistributionRule(x.match, DistributionTarget(x.employee_id, x.unit_id))
-                    for x in rules.get(r.id, [])
-                ),
-                default,
-            )
-        tasks.append(
-            Task(
-                id=r.id,
-                unit=r.unit_id,
-                name=r.name,
-                keywords=tuple(k.keyword for k in keywords.get(r.id, [])),
-                kle=r.kle,
-                handled_by_switchboard=r.handled_by_switchboard,
-                answer=r.answer,
-                refer_to=ReferTo(r.refer_name, r.refer_number) if r.refer_number else None,
-                distribution=dist,
-            )
-        )
-        unit_tasks[r.unit_id].append(r.id)
-
-    employees: list[Employee] = []
+    for t in tasks:
+        unit_tasks[t.unit].append(t.id)
     unit_emps: dict[str, list[str]] = defaultdict(list)
-    for r in conn.execute(
-        select(EMPLOYEES)
-        .where(EMPLOYEES.c.removed_at.is_(None))
-        .order_by(EMPLOYEES.c.unit_id, EMPLOYEES.c.position)
-    ):
-        employees.append(
-            Employee(
-                id=r.id,
-                unit=r.unit_id,
-                name=r.name,
-                title=r.title,
-                role=r.role,
-                phone=r.phone,
-                public=r.public,
-                extension=r.extension,
-                mobile=r.mobile,
-                email=r.email,
-                login=r.login,
-                external_id=r.external_id,
-                works=r.works,
-                tasks=tuple(t.task_id for t in emp_tasks.get(r.id, [])),
-                main_tasks=r.main_tasks,
-            )
-        )
-        unit_emps[r.unit_id].append(r.id)
-
+    for e in employees:
+        unit_emps[e.unit].append(e.id)
     units: list[Unit] = []
-    for r in conn.execute(
-        select(UNITS).where(UNITS.c.removed_at.is_(None)).order_by(UNITS.c.position)
-    ):
+    for r in _rows(conn, UNITS, "position"):
         sec = secretaries.get(r.id)
         res = restrictions.get(r.id)
         units.append(
             Unit(
-                id=r.id,
-                name=r.name,
-                kind=r.kind,
-                parent=r.parent_id,
-                description=r.description,
-                address=r.address,
+                **_with_lists(Unit, r, lists),
                 hours=Hours(r.opening_hours, r.phone_hours),
-                numbers=tuple(Number(n.number, n.label) for n in numbers.get(r.id, [])),
-                sensitive=r.sensitive,
+                numbers=tuple(numbers.get(r.id, [])),
                 transfer_only_to=TransferOnlyTo(res.employee_id, res.number) if res else None,
                 secretary=SecretaryRule(sec.employee_id, sec.when_text, tuple(sec.roles))
                 if sec
                 else None,
-                owner=r.owner_id,
-                reviewed=r.reviewed,
-                queues=tuple(q.queue for q in queues.get(r.id, [])),
-                external_id=r.external_id,
                 tasks=tuple(unit_tasks.get(r.id, [])),
                 employees=tuple(unit_emps.get(r.id, [])),
             )
         )
-
-    mailings = [
-        Mailing(
-            id=r.id,
-            unit=r.unit_id,
-            title=r.title,
-            sent=r.sent,
-            calls_expected_until=r.calls_expected_until,
-            expected_calls=r.expected_calls,
-            tasks=tuple(t.task_id for t in mail_tasks.get(r.id, [])),
-            answer=r.answer,
-            staffed=r.staffed,
-        )
-        for r in conn.execute(
-            select(MAILINGS).where(MAILINGS.c.removed_at.is_(None)).order_by(MAILINGS.c.position)
-        )
-    ]
-    return Organisation(municipality, units, employees, tasks, mailings, revision=st["revision"])
+    return units
 
 
 def _describe_audit(rows: Iterable[Any]) -> list[str]:

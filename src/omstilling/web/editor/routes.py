@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from omstilling.accounts import Principal
 from omstilling.clock import utc
+from omstilling.domain import orgedit
 from omstilling.domain.danish import format_date
 from omstilling.domain.labels import UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit
@@ -27,7 +28,7 @@ from omstilling.web.auth import page_user, role_required
 from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
 from omstilling.web.deps import now as deps_now
-from omstilling.web.editor import forms
+from omstilling.web.editor import forms, problems
 from omstilling.web.editor.page import is_stale, unit_page, week_preview
 
 router = APIRouter(include_in_schema=False)
@@ -117,15 +118,11 @@ def _save(
     """Apply one form's edit: validated like the file, saved and audited, or shown again."""
     org, unit = editable(request, user, unit_id)
     try:
-        new, warnings = forms.validated(edit(org))
-    except forms.EditError as exc:
+        new, warnings = problems.validated(org, edit(org))
+    except problems.EditError as exc:
         return unit_page(
             request, user, org, unit, section=section, posted=posted, errors=exc.errors, status=422
         )
-    if warnings:
-        # Only what this edit brings: the file's older warnings are not the editor's doing.
-        known = set(forms.validated(org)[1])
-        warnings = [w for w in warnings if w not in known]
     changes = save_edit(
         request.app.state.engine,
         new,
@@ -232,7 +229,7 @@ def save_reviewed(request: Request, user: PageUser, unit_id: str) -> Response:
         unit_id,
         "status",
         {},
-        lambda o: forms.mark_reviewed(o, unit_id, today),
+        lambda o: orgedit.mark_reviewed(o, unit_id, today),
         "gennemgaaet",
         "status",
     )
@@ -267,7 +264,7 @@ def save_task(
             unit_id,
             f"opgave:{task_id}",
             forms.posted_task_form(form),
-            lambda org: forms.remove_task(org, unit_id, task_id),
+            lambda org: orgedit.remove_task(org, unit_id, task_id),
             "opgave-fjernet",
             "opgaver",
         )
@@ -312,7 +309,7 @@ def save_employee(
             unit_id,
             section,
             forms.posted_employee_form(form),
-            lambda org: forms.remove_employee(org, unit_id, employee_id),
+            lambda org: orgedit.remove_employee(org, unit_id, employee_id),
             "medarbejder-fjernet",
             "medarbejdere",
         )
@@ -354,7 +351,7 @@ def remove_mailing(request: Request, user: PageUser, unit_id: str, mailing_id: s
         unit_id,
         "udsendelse",
         {},
-        lambda o: forms.remove_mailing(o, mailing_id),
+        lambda o: orgedit.remove_mailing(o, mailing_id),
         "udsendelse-fjernet",
         "udsendelser",
     )

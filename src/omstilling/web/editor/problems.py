@@ -1,0 +1,153 @@
+"""The file's problems, for the unit editor: in Danish, with names instead of file paths.
+
+A web edit is checked by the organisation file's own rules (`orgfile.validate`);
+their messages are English and name paths such as `units[3].employees[1].phone`,
+which mean little to a unit editor. Here they become `Jobcenter › Mette Dahl ›
+direkte nummer: ugyldigt telefonnummer '...'`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from omstilling import orgfile
+from omstilling.domain.organisation import Organisation
+
+FIELD_LABELS = {
+    "description": "beskrivelse",
+    "address": "adresse",
+    "hours.opening": "åbningstid",
+    "hours.phone": "telefontid",
+    "numbers": "funktionsnumre",
+    "number": "nummer",
+    "label": "betegnelse",
+    "transfer_only_to": "omstil kun til",
+    "transfer_only_to.employee": "omstil kun til",
+    "transfer_only_to.number": "omstil kun til",
+    "secretary.employee": "sekretær",
+    "secretary.roles": "sekretærens roller",
+    "distribution.rules.employee": "sagsfordeling",
+    "distribution.rules.unit": "sagsfordeling",
+    "distribution.default.employee": "sagsfordeling, ellers",
+    "distribution.default.unit": "sagsfordeling, ellers",
+    "refer_to.number": "henvis til, nummer",
+    "refer_to.name": "henvis til, navn",
+    "secretary": "sekretær",
+    "owner": "dataansvarlig",
+    "name": "navn",
+    "title": "titel",
+    "role": "rolle",
+    "phone": "direkte nummer",
+    "mobile": "mobil",
+    "extension": "lokalnummer",
+    "email": "e-mail",
+    "tasks": "opgaver",
+    "keywords": "søgeord",
+    "kle": "KLE-nummer",
+    "answer": "svar",
+    "refer_to": "henvis til",
+    "distribution": "sagsfordeling",
+    "rules": "regler",
+    "match": "interval",
+    "default": "ellers",
+    "id": "id",
+    "title_m": "titel",
+    "sent": "sendt",
+    "calls_expected_until": "opkald ventes til",
+    "expected_calls": "forventede opkald",
+}
+# The file's messages are English (they are read by IT too); the common ones get Danish here.
+MESSAGE_DA = [
+    (re.compile(r"^invalid opening_hours expression: ?"), "ugyldigt tidsudtryk: "),
+    (re.compile(r"^invalid phone number '(.*)'$"), r"ugyldigt telefonnummer '\1'"),
+    (re.compile(r"^must not be empty$"), "skal udfyldes"),
+    (re.compile(r"^is required$"), "skal udfyldes"),
+    (re.compile(r"^unknown employee '(.*)'$"), r"ukendt medarbejder '\1'"),
+    (re.compile(r"^unknown task '(.*)'$"), r"ukendt opgave '\1'"),
+    (re.compile(r"^unknown unit '(.*)'$"), r"ukendt enhed '\1'"),
+    (re.compile(r"^duplicate (\w+) id '(.*)' .*$"), r"id '\2' findes allerede"),
+    (re.compile(r"^must be 2-8 digits, got '(.*)'$"), r"skal være 2-8 cifre, ikke '\1'"),
+    (re.compile(r"^is before sent$"), "ligger før datoen for udsendelsen"),
+    (re.compile(r"^'(.*)' is not a valid id .*$"), r"'\1' er ikke et gyldigt id (a-z, 0-9, -)"),
+]
+
+
+class EditError(ValueError):
+    """The edit breaks a rule of the organisation file; nothing was saved."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
+# --- through the file's rules --------------------------------------------------------------------
+
+
+def validated(before: Organisation, after: Organisation) -> tuple[Organisation, list[str]]:
+    """The edit through the file's own rules: (normalised org, the warnings it brings).
+
+    Only the warnings this edit brings: the file's older warnings are not the editor's
+    doing. Raises EditError with the problems in Danish."""
+    try:
+        result = orgfile.validate(after)
+    except orgfile.OrgFileError as exc:
+        raise EditError([humanise(after, e) for e in exc.errors]) from None
+    warnings = [humanise(after, w) for w in result.warnings]
+    if warnings:
+        try:
+            known = {humanise(before, w) for w in orgfile.validate(before).warnings}
+        except orgfile.OrgFileError as exc:
+            raise EditError([humanise(before, e) for e in exc.errors]) from None
+        warnings = [w for w in warnings if w not in known]
+    return result.organisation, warnings
+
+
+def danish(message: str) -> str:
+    """The parser's message in Danish where we know it; otherwise as it is."""
+    for pattern, replacement in MESSAGE_DA:
+        if pattern.search(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
+def humanise(org: Organisation, problem: str) -> str:
+    """`units[3].employees[1].phone: invalid ...` -> `Jobcenter › Mette Dahl › direkte nummer: ...`.
+
+    The file's paths mean little to a unit editor; names and Danish labels do.
+    """
+    path, sep, message = problem.partition(": ")
+    if not sep:
+        return problem
+    message = danish(message)
+    units = list(org.units.values())
+    parts: list[str] = []
+    match = re.match(r"^units\[(\d+)\]\.?(.*)$", path)
+    rest = path
+    if match and int(match.group(1)) < len(units):
+        unit = units[int(match.group(1))]
+        parts.append(unit.name)
+        rest = match.group(2)
+        sub = re.match(r"^(employees|tasks)\[(\d+)\]\.?(.*)$", rest)
+        if sub:
+            ids = unit.employees if sub.group(1) == "employees" else unit.tasks
+            index = int(sub.group(2))
+            if index < len(ids):
+                entity = (
+                    org.employees.get(ids[index])
+                    if sub.group(1) == "employees"
+                    else org.tasks.get(ids[index])
+                )
+                parts.append(entity.name if entity and entity.name else ids[index])
+            rest = sub.group(3)
+    mailing = re.match(r"^mailings\[(\d+)\]\.?(.*)$", path)
+    if mailing:
+        items = list(org.mailings.values())
+        index = int(mailing.group(1))
+        parts.append(f"udsendelse '{items[index].title}'" if index < len(items) else "udsendelse")
+        rest = mailing.group(2)
+    if rest:
+        key = re.sub(r"\[\d+\]", "", rest)
+        label = FIELD_LABELS.get(key) or FIELD_LABELS.get(key.rsplit(".", 1)[-1], key)
+        row = re.search(r"\[(\d+)\]", rest)
+        parts.append(f"{label} (række {int(row.group(1)) + 1})" if row else label)
+    return f"{' › '.join(parts) or path}: {message}"

@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from omstilling.domain.advice import Advice, Inquiry, advise
-from omstilling.domain.hours import parse_moment, to_local
+from omstilling.domain.hours import HoursError, parse_moment, to_local
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.search import SearchIndex
+from omstilling.errors import Invalid, NoOrganisation
 from omstilling.store.organisation import SnapshotCache
 from omstilling.store.presence import load_presence
 
@@ -52,18 +53,31 @@ class Directory:
                 self._current = _Indexed(org, SearchIndex.build(org))
             return self._current
 
-    def moment(self, text: str | None, now: datetime) -> datetime:
-        """`--at` / `at`: local time of the municipality unless an offset is given."""
+    def require_organisation(self) -> Organisation:
+        """The organisation, or NoOrganisation (503 on the web, exit 1 on the CLI)."""
+        org = self.organisation()
+        if org is None:
+            raise NoOrganisation()
+        return org
+
+    def moment(self, text: str | None, now: datetime, name: str = "at") -> datetime:
+        """`--at` / `at`: local time of the municipality unless an offset is given; `now`
+        when no text. An unreadable text is refused naming `name` (the option or field)."""
         org = self.organisation()
         tz = municipality_tz(org)
         if text is None or text == "":
             return to_local(now, tz)
-        return parse_moment(text, tz)
+        try:
+            return parse_moment(text, tz)
+        except HoursError:
+            raise Invalid(
+                f"{name}: not a time; use YYYY-MM-DDTHH:MM (local time, e.g. 2026-12-01T15:30)"
+            ) from None
 
     def advise(self, inquiry: Inquiry, at: datetime) -> Advice:
         indexed = self.indexed()
         if indexed is None:
-            raise LookupError("no organisation has been imported yet")
+            raise NoOrganisation()
         with self.engine.connect() as conn:
             presence = load_presence(conn, at)
         return advise(indexed.org, inquiry, at, presence, indexed.index)

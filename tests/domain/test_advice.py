@@ -782,7 +782,7 @@ def test_aware_moment_in_utc_is_read_in_local_time() -> None:
 def test_unknown_ids_are_lookup_errors_naming_kind_and_id() -> None:
     with pytest.raises(UnknownId) as err:
         ask(employee="nobody")
-    assert (err.value.kind, err.value.id, str(err.value)) == (
+    assert (err.value.entity, err.value.id, str(err.value)) == (
         "employee",
         "nobody",
         "unknown employee 'nobody'",

@@ -23,6 +23,7 @@ OPEN = {
     "/login",
     "/login/oidc",
     "/auth/oidc",
+    "/statistik/rapport.css",  # the report's stylesheet: no data
 }
 
 

@@ -9,17 +9,16 @@ from typing import Annotated, cast
 import typer
 
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, fail, open_engine
+from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 from omstilling.directory import Directory
-from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
+from omstilling.domain.advice import Advice
 from omstilling.domain.citizen import inquiry_from
-from omstilling.domain.hours import HoursError
 from omstilling.domain.labels import ADVICE_ACTION, CITIZEN_FACT
 from omstilling.domain.presence import CODES, shown_as
-from omstilling.errors import NotFound
+from omstilling.errors import NoOrganisation
 from omstilling.store import presence as store
 
-absence_app = typer.Typer(help="Employees' absence codes (R3.11).", no_args_is_help=True)
+absence_app = CommandGroup(help="Employees' absence codes (R3.11).", no_args_is_help=True)
 app.add_typer(absence_app, name="absence")
 
 AtOption = Annotated[
@@ -31,19 +30,12 @@ AtOption = Annotated[
 def _directory(db: str | None) -> Directory:
     directory = Directory(open_engine(db))
     if directory.organisation() is None:
-        raise fail("the database holds no organisation yet; import a file first", 2)
+        raise NoOrganisation("the database holds no organisation yet; import a file first")
     return directory
 
 
 def _moment(directory: Directory, at: str | None, option: str = "--at") -> datetime:
-    try:
-        return directory.moment(at, datetime.now(UTC))
-    except HoursError:
-        raise fail(
-            f"{option}: not a time; use the form YYYY-MM-DDTHH:MM "
-            "(local time, e.g. 2026-12-01T15:30)",
-            2,
-        ) from None
+    return directory.moment(at, datetime.now(UTC), option)
 
 
 def _print_advice(advice: Advice) -> None:
@@ -81,24 +73,18 @@ def advise_cmd(
     db: DbOption = None,
 ) -> None:
     """Where does this call go, and what do we tell the citizen?"""
-    try:
-        inquiry = inquiry_from(
-            query=query,
-            employee=employee,
-            unit=unit,
-            task=task,
-            birth_day=birth_day,
-            surname=surname,
-            postcode=postcode,
-        )
-    except InvalidInquiry as exc:  # CitizenFactError too; its text never holds the value
-        raise fail(str(exc), 2) from None
+    # Errors name fields, never the citizen's facts (CitizenFactError, InvalidInquiry).
+    inquiry = inquiry_from(
+        query=query,
+        employee=employee,
+        unit=unit,
+        task=task,
+        birth_day=birth_day,
+        surname=surname,
+        postcode=postcode,
+    )
     directory = _directory(db)
-    moment = _moment(directory, at)
-    try:
-        advice = directory.advise(inquiry, moment)
-    except (UnknownId, NothingFound, InvalidInquiry) as exc:
-        raise fail(str(exc), 2) from None
+    advice = directory.advise(inquiry, _moment(directory, at))
     if as_json:
         typer.echo(json.dumps(advice.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -120,14 +106,9 @@ def absence_set(
     directory = _directory(db)
     start = _moment(directory, from_, "--from")
     end = _moment(directory, until, "--until") if until else None
-    try:
-        store.set_absence(
-            directory.engine, employee, code, start, end, note, actor="cli", now=datetime.now(UTC)
-        )
-    except NotFound as exc:
-        raise fail(str(exc), 2) from None
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
+    store.set_absence(
+        directory.engine, employee, code, start, end, note, actor="cli", now=datetime.now(UTC)
+    )
     when = f" until {end.isoformat(timespec='minutes')}" if end else " (return unknown)"
     typer.echo(f"{employee}: {shown_as(code)} from {start.isoformat(timespec='minutes')}{when}")
 
@@ -138,10 +119,7 @@ def absence_clear(
 ) -> None:
     """End the employee's code now: they are present again."""
     directory = _directory(db)
-    try:
-        n = store.clear_absence(directory.engine, employee, now=datetime.now(UTC))
-    except NotFound as exc:
-        raise fail(str(exc), 2) from None
+    n = store.clear_absence(directory.engine, employee, now=datetime.now(UTC))
     typer.echo(f"{employee}: present ({n} code(s) ended)")
 
 
@@ -175,14 +153,7 @@ def unit_away_cmd(
     """Report a whole unit away (R3.9): calls get a message and the time they are back."""
     directory = _directory(db)
     start, end = _moment(directory, from_, "--from"), _moment(directory, until, "--until")
-    try:
-        store.unit_away(
-            directory.engine, unit, start, end, note, actor="cli", now=datetime.now(UTC)
-        )
-    except NotFound as exc:
-        raise fail(str(exc), 2) from None
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
+    store.unit_away(directory.engine, unit, start, end, note, actor="cli", now=datetime.now(UTC))
     typer.echo(
         f"{unit}: away {start.isoformat(timespec='minutes')} - {end.isoformat(timespec='minutes')}"
     )
@@ -197,10 +168,7 @@ def unit_back_cmd(
     """Report a unit back (R3.9): transfers work again at once."""
     directory = _directory(db)
     moment = _moment(directory, at)
-    try:
-        n = store.unit_back(directory.engine, unit, moment)
-    except NotFound as exc:
-        raise fail(str(exc), 2) from None
+    n = store.unit_back(directory.engine, unit, moment)
     typer.echo(f"{unit}: back at {moment.isoformat(timespec='minutes')} ({n} absence(s) ended)")
 
 

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from opening_hours import OpeningHours
 
 from omstilling.domain.danish import WEEKDAY_NAMES, format_clock, holiday_name
+from omstilling.domain.errors import Invalid
 
 __all__ = [
     "HoursError",
@@ -49,7 +50,7 @@ _ERROR_POSITION = re.compile(r"-->\s*\d+:(\d+)")
 _ERROR_DETAIL = re.compile(r"^\s*=\s*(.+)$", re.MULTILINE)
 
 
-class HoursError(ValueError):
+class HoursError(Invalid):
     """An invalid hours expression, time zone, country or moment."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omstilling.domain.errors import DomainError, ErrorKind, Invalid, NotFound
+
 __all__ = ["Inquiry", "InvalidInquiry", "NothingFound", "UnknownId"]
 
 
@@ -22,18 +24,18 @@ class Inquiry:
     postcode: str | None = None
 
 
-class UnknownId(LookupError):
+class UnknownId(NotFound):
     """An explicit id that the organisation does not hold."""
 
     def __init__(self, kind: str, id: str) -> None:
-        super().__init__(f"unknown {kind} {id!r}")
-        self.kind = kind
-        self.id = id
+        super().__init__(kind, id, f"unknown {kind} {id!r}")
 
 
-class NothingFound(LookupError):
+class NothingFound(DomainError, LookupError):
     """A free-text query that matched nothing."""
 
+    kind = ErrorKind.NOT_FOUND
 
-class InvalidInquiry(ValueError):
+
+class InvalidInquiry(Invalid):
     """The inquiry cannot be answered as asked; the message names fields, never values."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from omstilling.domain import danish, hours
+from omstilling.domain.errors import Invalid
 from omstilling.domain.labels import ABSENCE_CODE, AbsenceCode
 from omstilling.domain.organisation import Organisation, with_closed
 
@@ -76,6 +77,10 @@ def is_known_code(code: str) -> bool:
     return code in CODES
 
 
+class PresenceError(Invalid):
+    """An absence or unit-wide absence that cannot be recorded as given."""
+
+
 def shown_as(code: str) -> str:
     """How an operator sees the code; sick and private are only "Fraværende" (R1.5)."""
     try:
@@ -86,26 +91,26 @@ def shown_as(code: str) -> str:
 
 def _check_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
+        raise PresenceError(f"{name} must be timezone-aware")
 
 
 def validate_absence(code: str, start: datetime, until: datetime | None) -> None:
-    """Raise ValueError for an unknown code, a naive time, or `until` not after `start`."""
+    """Raise PresenceError for an unknown code, a naive time, or `until` not after `start`."""
     if code not in CODES:
         known = ", ".join(CODES)
-        raise ValueError(f"unknown absence code {code!r}; known codes: {known}")
+        raise PresenceError(f"code: unknown absence code {code!r}; known codes: {known}")
     _check_aware(start, "from")
     if until is not None:
         _check_aware(until, "until")
         if until <= start:
-            raise ValueError("until must be after from")
+            raise PresenceError("until must be after from")
 
 
 def validate_unit_away(start: datetime, until: datetime, back_at: datetime | None) -> None:
     _check_aware(start, "from")
     _check_aware(until, "until")
     if until <= start:
-        raise ValueError("until must be after from")
+        raise PresenceError("until must be after from")
     if back_at is not None:
         _check_aware(back_at, "back_at")
 

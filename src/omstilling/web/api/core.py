@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import text
 
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import Employee, Number, Organisation, Unit
+from omstilling.errors import NotFound
 from omstilling.web.auth import require
+from omstilling.web.deps import directory
 
 router = APIRouter(prefix="/api/v1")
 
 
 def snapshot(request: Request) -> Organisation:
-    org: Organisation | None = request.app.state.snapshots.get()
-    if org is None:
-        raise HTTPException(503, "no organisation has been imported yet")
+    org: Organisation = directory(request).require_organisation()
     return org
 
 
@@ -84,7 +84,7 @@ def unit(unit_id: str, request: Request) -> dict[str, Any]:
     org = snapshot(request)
     u = org.units.get(unit_id)
     if u is None:
-        raise HTTPException(404, f"unknown unit '{unit_id}'")
+        raise NotFound("unit", unit_id)
     return {
         **unit_summary(org, u),
         "description": u.description,
@@ -123,5 +123,5 @@ def employee(employee_id: str, request: Request) -> dict[str, Any]:
     org = snapshot(request)
     e = org.employees.get(employee_id)
     if e is None:
-        raise HTTPException(404, f"unknown employee '{employee_id}'")
+        raise NotFound("employee", employee_id)
     return employee_json(org, e)

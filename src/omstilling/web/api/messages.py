@@ -9,7 +9,6 @@ details.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
@@ -17,11 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling import messages
 from omstilling.accounts import Principal
-from omstilling.directory import Directory
 from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
-from omstilling.domain.hours import HoursError
 from omstilling.domain.organisation import Organisation
-from omstilling.errors import Forbidden, Invalid, NoOrganisation
+from omstilling.errors import Forbidden
 from omstilling.web import deps
 from omstilling.web.auth import require
 from omstilling.web.deps import MessageId
@@ -56,20 +53,6 @@ class MessagePatch(BaseModel):
     callback_due: str | None = Field(None, description="A new due time, YYYY-MM-DDTHH:MM")
 
 
-def _org(d: Directory) -> Organisation:
-    org = d.organisation()
-    if org is None:
-        raise NoOrganisation()
-    return org
-
-
-def _moment(d: Directory, text: str, field: str, now: datetime) -> datetime:
-    try:
-        return d.moment(text, now)
-    except HoursError:
-        raise Invalid(f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
-
-
 def _home_units(org: Organisation, who: Principal) -> set[str]:
     """The units whose messages this person answers for: their own unit (and, for an
     editor, the units they edit)."""
@@ -101,8 +84,8 @@ def post_message(
 ) -> dict[str, Any]:
     """Take a message for an employee or a unit; the addressee is mailed at once."""
     d, now = deps.directory(request), deps.now(request)
-    org = _org(d)
-    due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
+    org = d.require_organisation()
+    due = d.moment(body.callback_due, now, "callback_due") if body.callback_due else None
     new = messages.NewMessage(
         caller_name=body.caller_name,
         caller_phone=body.caller_phone,
@@ -131,7 +114,7 @@ def get_messages(
 ) -> dict[str, Any]:
     """The in-app list with counts: for an employee, a unit (with its teams), or all."""
     d, now = deps.directory(request), deps.now(request)
-    org = _org(d)
+    org = d.require_organisation()
     if not who.has("messages:write"):
         # Without the scope: only one's own messages and those of one's own unit.
         if employee is None and unit is None:
@@ -151,7 +134,7 @@ def get_messages(
 @router.get("/messages/{message_id}")
 def get_one(message_id: MessageId, request: Request, who: Who) -> dict[str, Any]:
     d, now = deps.directory(request), deps.now(request)
-    org = _org(d)
+    org = d.require_organisation()
     listed = messages.get_message(d.engine, message_id)
     _may_handle(org, who, listed.message.unit)
     return messages.message_json(org, listed, now)
@@ -163,9 +146,9 @@ def patch_message(
 ) -> dict[str, Any]:
     """Mark seen, record a callback and its outcome, close, take over, or move the due time."""
     d, now = deps.directory(request), deps.now(request)
-    org = _org(d)
+    org = d.require_organisation()
     _may_handle(org, who, messages.get_message(d.engine, message_id).message.unit)
-    due = _moment(d, body.callback_due, "callback_due", now) if body.callback_due else None
+    due = d.moment(body.callback_due, now, "callback_due") if body.callback_due else None
     change = messages.Change(
         status=body.status, outcome=body.outcome, employee=body.employee, callback_due=due
     )

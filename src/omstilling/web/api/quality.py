@@ -40,9 +40,7 @@ def post_test_calls(
     who: Annotated[Principal, Depends(require("quality:write"))],
 ) -> dict[str, int]:
     d = deps.directory(request)
-    org = d.organisation()
-    if org is None:
-        raise HTTPException(503, "no organisation is loaded")
+    org = d.require_organisation()
     tz = municipality_tz(org)
     calls, errors = [], []
     for i, fields in enumerate(body.test_calls):

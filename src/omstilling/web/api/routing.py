@@ -8,16 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from omstilling.accounts import Principal
 from omstilling.directory import Directory
-from omstilling.domain.advice import InvalidInquiry, NothingFound, UnknownId
 from omstilling.domain.citizen import inquiry_from
-from omstilling.domain.hours import HoursError
 from omstilling.domain.presence import CODES, shown_as
-from omstilling.errors import NotFound
+from omstilling.errors import Forbidden, Invalid, NotFound
 from omstilling.store import presence as store
 from omstilling.web.auth import require
 from omstilling.web.deps import directory, now
@@ -60,55 +58,41 @@ class UnitBackRequest(BaseModel):
 
 
 def _moment(request: Request, text: str | None, field: str) -> datetime:
-    try:
-        return directory(request).moment(text, now(request))
-    except HoursError:
-        raise HTTPException(422, f"{field}: not a time; use YYYY-MM-DDTHH:MM") from None
+    return directory(request).moment(text, now(request), field)
 
 
 def _may_set_absence(d: Directory, who: Principal, employee_id: str) -> None:
-    org = d.organisation()
-    if org is None or employee_id not in org.employees:
-        raise HTTPException(404, f"unknown employee '{employee_id}'")
+    org = d.require_organisation()
+    if employee_id not in org.employees:
+        raise NotFound("employee", employee_id)
     if not who.may_set_absence(org, employee_id):
-        raise HTTPException(403, "you may set only your own absence or that of your units")
+        raise Forbidden("you may set only your own absence or that of your units")
 
 
 def _may_report_unit(d: Directory, who: Principal, unit_id: str) -> None:
-    org = d.organisation()
-    if org is None or unit_id not in org.units:
-        raise HTTPException(404, f"unknown unit '{unit_id}'")
+    org = d.require_organisation()
+    if unit_id not in org.units:
+        raise NotFound("unit", unit_id)
     if not who.may_report_unit(org, unit_id):
-        raise HTTPException(403, "you may report only your own units away or back")
+        raise Forbidden("you may report only your own units away or back")
 
 
 @router.post("/advice", dependencies=[Depends(require("advice:read"))])
 def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
     """The routing advice of spec/advice.md for one call."""
     d = directory(request)
-    if d.organisation() is None:
-        raise HTTPException(503, "no organisation has been imported yet")
-    try:
-        inquiry = inquiry_from(
-            query=body.q,
-            employee=body.employee,
-            unit=body.unit,
-            task=body.task,
-            birth_day=body.birth_day,
-            surname=body.surname,
-            postcode=body.postcode,
-        )
-    except InvalidInquiry as exc:  # CitizenFactError too; its text never holds the value
-        raise HTTPException(422, str(exc)) from None
-    at = _moment(request, body.at, "at")
-    try:
-        return d.advise(inquiry, at).to_json()
-    except UnknownId as exc:
-        raise HTTPException(404, str(exc)) from None
-    except NothingFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except InvalidInquiry as exc:
-        raise HTTPException(422, str(exc)) from None
+    d.require_organisation()
+    # Errors name fields, never the citizen's facts (CitizenFactError, InvalidInquiry).
+    inquiry = inquiry_from(
+        query=body.q,
+        employee=body.employee,
+        unit=body.unit,
+        task=body.task,
+        birth_day=body.birth_day,
+        surname=body.surname,
+        postcode=body.postcode,
+    )
+    return d.advise(inquiry, _moment(request, body.at, "at")).to_json()
 
 
 @router.put("/employees/{employee_id}/absence")
@@ -117,26 +101,14 @@ def put_absence(
 ) -> dict[str, Any]:
     """Set an employee's absence code (R3.11): for the phone system, a calendar or Teams."""
     if body.code not in CODES:
-        raise HTTPException(422, f"code: unknown absence code; known codes: {', '.join(CODES)}")
+        raise Invalid(f"code: unknown absence code; known codes: {', '.join(CODES)}")
     d = directory(request)
     _may_set_absence(d, who, employee_id)
     start = _moment(request, body.from_, "from")
     until = _moment(request, body.until, "until") if body.until else None
-    try:
-        ident = store.set_absence(
-            d.engine,
-            employee_id,
-            body.code,
-            start,
-            until,
-            body.note,
-            actor=who.name,
-            now=now(request),
-        )
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    ident = store.set_absence(
+        d.engine, employee_id, body.code, start, until, body.note, actor=who.name, now=now(request)
+    )
     return {
         "id": ident,
         "employee": employee_id,
@@ -152,10 +124,7 @@ def delete_absence(employee_id: str, request: Request, who: AnyPrincipal) -> Res
     """Clear the employee's code: present again."""
     d = directory(request)
     _may_set_absence(d, who, employee_id)
-    try:
-        store.clear_absence(d.engine, employee_id, now=now(request))
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    store.clear_absence(d.engine, employee_id, now=now(request))
     return Response(status_code=204)
 
 
@@ -168,14 +137,9 @@ def post_unit_away(
     _may_report_unit(d, who, unit_id)
     start = _moment(request, body.from_, "from")
     until = _moment(request, body.until, "until")
-    try:
-        ident = store.unit_away(
-            d.engine, unit_id, start, until, body.note, actor=who.name, now=now(request)
-        )
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    ident = store.unit_away(
+        d.engine, unit_id, start, until, body.note, actor=who.name, now=now(request)
+    )
     return {"id": ident, "unit": unit_id, "from": start.isoformat(), "until": until.isoformat()}
 
 
@@ -187,8 +151,5 @@ def post_unit_back(
     d = directory(request)
     _may_report_unit(d, who, unit_id)
     at = _moment(request, body.at if body else None, "at")
-    try:
-        ended = store.unit_back(d.engine, unit_id, at)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    ended = store.unit_back(d.engine, unit_id, at)
     return {"unit": unit_id, "back_at": at.isoformat(), "ended": ended}

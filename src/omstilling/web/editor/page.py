@@ -195,6 +195,15 @@ def _rules_form(unit: Unit) -> dict[str, Any]:
     }
 
 
+def _people_and_targets(org: Organisation, unit: Unit) -> tuple[list[Any], list[tuple[str, str]]]:
+    """The people of the unit and its teams, and what a case distribution may point at."""
+    scope = [unit, *org.descendants(unit.id)]
+    people = [e for u in scope for e in org.employees_of(u.id)]
+    targets = [(f"employee:{e.id}", f"{e.name} ({org.units[e.unit].name})") for e in people]
+    targets += [(f"unit:{u.id}", f"Team: {u.name}") for u in scope[1:]]
+    return people, targets
+
+
 def _task_options(org: Organisation, unit: Unit, tasks: Sequence[str]) -> list[Any]:
     """An employee's tasks to choose from: the unit's own, and those of other units the
     employee already has (kept, so saving the form does not drop them)."""
@@ -241,10 +250,7 @@ def unit_page(
     sensitive_from = next(
         (u for u in org.ancestors(unit.id) if u.sensitive and u.id != unit.id), None
     )
-    scope = [unit, *org.descendants(unit.id)]
-    people = [e for u in scope for e in org.employees_of(u.id)]
-    targets = [(f"employee:{e.id}", f"{e.name} ({org.units[e.unit].name})") for e in people]
-    targets += [(f"unit:{u.id}", f"Team: {u.name}") for u in scope[1:]]
+    people, targets = _people_and_targets(org, unit)
     own_tasks = org.tasks_of(unit.id)
     context: dict[str, Any] = {
         "org": org,

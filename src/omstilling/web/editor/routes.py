@@ -8,7 +8,8 @@ Every change goes through `save_edit`, which audits who, when, before and after.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -235,94 +236,96 @@ def save_reviewed(request: Request, user: PageUser, unit_id: str) -> Response:
     )
 
 
-@router.post("/enheder/{unit_id}/opgaver", response_model=None)
-def add_task(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+@dataclass(frozen=True)
+class _Member:
+    """A task or an employee of the unit: how its form is read, edited and removed, and
+    the words the page uses for it (section, saved text, anchor)."""
+
+    word: str
+    plural: str
+    not_here: str
+    posted: Callable[[FormData], dict[str, Any]]
+    edit: Callable[[Organisation, str, str | None, FormData], tuple[Organisation, Any]]
+    remove: Callable[[Organisation, str, str], Organisation]
+    held: Callable[[Unit], Sequence[str]]
+
+
+TASK = _Member(
+    "opgave",
+    "opgaver",
+    "opgaven hører ikke til enheden",
+    forms.posted_task_form,
+    forms.edit_task,
+    orgedit.remove_task,
+    lambda unit: unit.tasks,
+)
+EMPLOYEE = _Member(
+    "medarbejder",
+    "medarbejdere",
+    "medarbejderen hører ikke til enheden",
+    forms.posted_employee_form,
+    forms.edit_employee,
+    orgedit.remove_employee,
+    lambda unit: unit.employees,
+)
+
+
+def _save_member(
+    request: Request, user: Principal, unit_id: str, form: FormData, m: _Member, ident: str | None
+) -> Response:
+    """Add (ident None), change or remove (the form's action) one task or employee."""
+    if ident is None:
+        return _save(
+            request,
+            user,
+            unit_id,
+            f"ny-{m.word}",
+            m.posted(form),
+            lambda org: m.edit(org, unit_id, None, form)[0],
+            m.word,
+            m.plural,
+        )
+    _, unit = editable(request, user, unit_id)
+    if ident not in m.held(unit):
+        # One of another unit's through this unit's URL: not found here.
+        raise HTTPException(404, m.not_here)
+    removing = forms.text(form, "action") == "remove"
     return _save(
         request,
         user,
         unit_id,
-        "ny-opgave",
-        forms.posted_task_form(form),
-        lambda org: forms.edit_task(org, unit_id, None, form)[0],
-        "opgave",
-        "opgaver",
+        f"{m.word}:{ident}",
+        m.posted(form),
+        (lambda org: m.remove(org, unit_id, ident))
+        if removing
+        else (lambda org: m.edit(org, unit_id, ident, form)[0]),
+        f"{m.word}-fjernet" if removing else m.word,
+        m.plural if removing else f"{m.word}-{ident}",
     )
+
+
+@router.post("/enheder/{unit_id}/opgaver", response_model=None)
+def add_task(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
+    return _save_member(request, user, unit_id, form, TASK, None)
 
 
 @router.post("/enheder/{unit_id}/opgaver/{task_id}", response_model=None)
 def save_task(
     request: Request, user: PageUser, unit_id: str, task_id: str, form: Posted
 ) -> Response:
-    _, unit = editable(request, user, unit_id)
-    if task_id not in unit.tasks:
-        # A task of another unit through this unit's URL: not found here.
-        raise HTTPException(404, "opgaven hører ikke til enheden")
-    if forms.text(form, "action") == "remove":
-        return _save(
-            request,
-            user,
-            unit_id,
-            f"opgave:{task_id}",
-            forms.posted_task_form(form),
-            lambda org: orgedit.remove_task(org, unit_id, task_id),
-            "opgave-fjernet",
-            "opgaver",
-        )
-    return _save(
-        request,
-        user,
-        unit_id,
-        f"opgave:{task_id}",
-        forms.posted_task_form(form),
-        lambda org: forms.edit_task(org, unit_id, task_id, form)[0],
-        "opgave",
-        f"opgave-{task_id}",
-    )
+    return _save_member(request, user, unit_id, form, TASK, task_id)
 
 
 @router.post("/enheder/{unit_id}/medarbejdere", response_model=None)
 def add_employee(request: Request, user: PageUser, unit_id: str, form: Posted) -> Response:
-    return _save(
-        request,
-        user,
-        unit_id,
-        "ny-medarbejder",
-        forms.posted_employee_form(form),
-        lambda org: forms.edit_employee(org, unit_id, None, form)[0],
-        "medarbejder",
-        "medarbejdere",
-    )
+    return _save_member(request, user, unit_id, form, EMPLOYEE, None)
 
 
 @router.post("/enheder/{unit_id}/medarbejdere/{employee_id}", response_model=None)
 def save_employee(
     request: Request, user: PageUser, unit_id: str, employee_id: str, form: Posted
 ) -> Response:
-    _, unit = editable(request, user, unit_id)
-    if employee_id not in unit.employees:
-        raise HTTPException(404, "medarbejderen hører ikke til enheden")
-    section = f"medarbejder:{employee_id}"
-    if forms.text(form, "action") == "remove":
-        return _save(
-            request,
-            user,
-            unit_id,
-            section,
-            forms.posted_employee_form(form),
-            lambda org: orgedit.remove_employee(org, unit_id, employee_id),
-            "medarbejder-fjernet",
-            "medarbejdere",
-        )
-    return _save(
-        request,
-        user,
-        unit_id,
-        section,
-        forms.posted_employee_form(form),
-        lambda org: forms.edit_employee(org, unit_id, employee_id, form)[0],
-        "medarbejder",
-        f"medarbejder-{employee_id}",
-    )
+    return _save_member(request, user, unit_id, form, EMPLOYEE, employee_id)
 
 
 @router.post("/enheder/{unit_id}/udsendelser", response_model=None)

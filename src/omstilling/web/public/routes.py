@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from omstilling.domain.danish import format_clock, format_date, format_phone
@@ -44,10 +44,7 @@ def published_number(org: Organisation, e: Employee) -> str | None:
 
 
 def _organisation(request: Request) -> Organisation:
-    org = directory(request).organisation()
-    if org is None:
-        raise HTTPException(503, "no organisation has been imported yet")
-    return org
+    return directory(request).require_organisation()
 
 
 def _schedule(org: Organisation, expression: str) -> Schedule:

@@ -12,10 +12,20 @@ from sqlalchemy import Engine, inspect, select
 
 from omstilling.calls import aggregates
 from omstilling.calls.contributions import chunk_deltas, contribution
-from omstilling.calls.legs import ABANDONED, ANSWERED, INCOMPLETE, TIMED_OUT, Rec, _Clock
+from omstilling.calls.legs import (
+    ABANDONED,
+    ANSWERED,
+    INCOMPLETE,
+    TIMED_OUT,
+    Rec,
+    _Clock,
+    load_context,
+)
 from omstilling.calls.models import CallRecord, CallStatsHourly
 from omstilling.calls.records import COLUMNS, rec_from_row, write_records
 from omstilling.domain.kpi import HOURLY_COUNTERS
+from omstilling.domain.queues import organisation_switchboard_queues
+from omstilling.store.organisation import load_organisation
 
 CLOCK = _Clock(ZoneInfo("Europe/Copenhagen"))
 AT = 1_796_112_000.0  # 2026-12-01 09:00 Copenhagen (08:00 UTC)
@@ -113,3 +123,15 @@ def test_a_record_is_written_and_read_back_whole(engine: Engine) -> None:
         if name not in ("id", "stored", "key_entered", "old", "touched"):
             assert getattr(back, name) == getattr(rec, name), name
     assert set(COLUMNS) == {c.name for c in CallRecord.__table__.columns} - {"id"}
+
+
+def test_the_importer_and_the_consoles_find_the_same_switchboard_queues(
+    org_engine: Engine,
+) -> None:
+    """The importer reads the tree from the store; the consoles use the snapshot."""
+    with org_engine.connect() as conn:
+        from_store = load_context(conn).switchboard_queues
+        org = load_organisation(conn)
+    assert org is not None
+    assert from_store == organisation_switchboard_queues(org)
+    assert "borgerservice" in from_store and "jobcenter" not in from_store

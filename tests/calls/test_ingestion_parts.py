@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, inspect, select
 
 from omstilling.calls import aggregates
-from omstilling.calls.contributions import chunk_deltas, contribution
+from omstilling.calls.contributions import Contrib, chunk_deltas, contributor
 from omstilling.calls.legs import (
     ABANDONED,
     ANSWERED,
@@ -28,6 +28,12 @@ from omstilling.domain.queues import organisation_switchboard_queues
 from omstilling.store.organisation import load_organisation
 
 CLOCK = _Clock(ZoneInfo("Europe/Copenhagen"))
+
+
+def contribution(rec: Rec, clock: _Clock, switchboard_queues: frozenset[str]) -> Contrib:
+    return contributor(clock, switchboard_queues)(rec)
+
+
 AT = 1_796_112_000.0  # 2026-12-01 09:00 Copenhagen (08:00 UTC)
 
 

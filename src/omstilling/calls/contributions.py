@@ -13,7 +13,7 @@ time, because this runs for every record an import touches.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -62,31 +62,37 @@ class Deltas:
     directs: dict[tuple[date, str], list[int]] = field(default_factory=dict)
 
 
-def contribution(r: Rec, clock: _Clock, switchboard_queues: frozenset[str]) -> Contrib:
-    day, hour = clock.local(r.entered)
-    o = r.outcome
-    wait = r.wait or 0
-    bucket = None
-    vec: Sequence[int]
-    if o == ANSWERED:
-        talk = r.talk
-        answered = list(_ANSWERED if talk is None else _ANSWERED_TALKED)
-        answered[_WAIT_SUM] = wait
-        if talk is not None:
-            answered[_TALK_SUM] = talk
-        vec = answered
-        bucket = wait if 0 <= wait <= MAX_WAIT_BUCKET else wait_bucket(wait)
-    elif o == ABANDONED:
-        short = r.wait is not None and r.wait < SHORT_ABANDON_SECONDS
-        vec = _ABANDONED_SHORT if short else _ABANDONED
-    elif o == TIMED_OUT:
-        vec = _TIMED_OUT
-    else:
-        vec = _INCOMPLETE
-    transfer = None
-    if r.target is not None and r.queue in switchboard_queues:
-        transfer = (day, r.target, 1 if r.returned else 0)
-    return ((r.queue, day, hour), vec, wait, (r.queue, day), bucket, transfer)
+def contributor(clock: _Clock, switchboard_queues: frozenset[str]) -> Callable[[Rec], Contrib]:
+    """What a record contributes, for one session's clock and switchboard queues (a
+    closure: it runs once or twice for every record an import touches)."""
+
+    def contribution(r: Rec) -> Contrib:
+        day, hour = clock.local(r.entered)
+        o = r.outcome
+        wait = r.wait or 0
+        bucket = None
+        vec: Sequence[int]
+        if o == ANSWERED:
+            talk = r.talk
+            answered = list(_ANSWERED if talk is None else _ANSWERED_TALKED)
+            answered[_WAIT_SUM] = wait
+            if talk is not None:
+                answered[_TALK_SUM] = talk
+            vec = answered
+            bucket = wait if 0 <= wait <= MAX_WAIT_BUCKET else wait_bucket(wait)
+        elif o == ABANDONED:
+            short = r.wait is not None and r.wait < SHORT_ABANDON_SECONDS
+            vec = _ABANDONED_SHORT if short else _ABANDONED
+        elif o == TIMED_OUT:
+            vec = _TIMED_OUT
+        else:
+            vec = _INCOMPLETE
+        transfer = None
+        if r.target is not None and r.queue in switchboard_queues:
+            transfer = (day, r.target, 1 if r.returned else 0)
+        return ((r.queue, day, hour), vec, wait, (r.queue, day), bucket, transfer)
+
+    return contribution
 
 
 def chunk_deltas(

@@ -114,7 +114,8 @@ def fold_events(
             added += 1
         else:
             rec = rec_or_none
-            touch(rec, touched, contribute)
+            if not rec.touched:  # (checked here too: this runs for every event)
+                touch(rec, touched, contribute)
             if e.kind == K_ENTER:
                 rec.entered = e.at  # the entry itself, not what a later event suggested
         had_target = rec.target is not None

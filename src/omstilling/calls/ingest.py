@@ -36,7 +36,7 @@ from operator import attrgetter
 from sqlalchemy import Connection, delete
 
 from omstilling.calls import aggregates, blocks
-from omstilling.calls.contributions import Contrib, chunk_deltas, contribution
+from omstilling.calls.contributions import chunk_deltas, contributor
 from omstilling.calls.duplicates import drop_stored, unique_in_chunk
 from omstilling.calls.folding import fold_events
 from omstilling.calls.legs import (
@@ -45,7 +45,6 @@ from omstilling.calls.legs import (
     SESSION_HORIZON,
     Context,
     Ev,
-    Rec,
     _Clock,
     load_context,
 )
@@ -81,9 +80,7 @@ class Ingestor:
         self.context = context or load_context(conn)
         self.clock = _Clock(self.context.tz)
         self.session = Session()
-
-    def _contribution(self, rec: Rec) -> Contrib:
-        return contribution(rec, self.clock, self.context.switchboard_queues)
+        self._contribution = contributor(self.clock, self.context.switchboard_queues)
 
     def ingest(
         self, conn: Connection, events: Iterable[Ev], *, store_raw: bool = True

@@ -200,37 +200,32 @@ FROM calls GROUP BY ALL
 def _build_aggregates(duck: Any, db_url: str) -> None:
     from sqlalchemy import insert
 
-    from omstilling.calls.aggregates import pack_histogram, unpack_histogram
+    from omstilling.calls.aggregates import HOURLY, pack_histogram, unpack_histogram
     from omstilling.calls.models import CallStatsHourly, CallWaitHistogram
     from omstilling.store.db import ensure_schema, make_engine
 
     engine = make_engine(db_url)
     ensure_schema(engine)
-    hourly = duck.execute("""
-        SELECT queue, CAST(entered_at AS DATE), hour(entered_at) + 1,
-               count(*), count(*) FILTER (WHERE outcome = 'answered'),
-               count(*) FILTER (WHERE outcome = 'abandoned'),
-               count(*) FILTER (WHERE outcome = 'timed_out'), 0,
-               count(*) FILTER (WHERE outcome = 'abandoned' AND wait_seconds < 5),
-               coalesce(sum(wait_seconds) FILTER (WHERE outcome = 'answered'), 0),
-               coalesce(sum(talk_seconds) FILTER (WHERE outcome = 'answered'), 0),
-               count(*) FILTER (WHERE outcome = 'answered'), max(wait_seconds)
-        FROM calls GROUP BY ALL""").fetchall()
-    cols = (
-        "queue",
-        "day",
-        "hour",
-        "offered",
-        "answered",
-        "abandoned",
-        "timed_out",
-        "incomplete",
-        "short_abandons",
-        "wait_answered_sum",
-        "talk_sum",
-        "talk_count",
-        "max_wait",
-    )
+    # Each counter of the hourly table by its name (kpi.HOURLY_COUNTERS, then max_wait).
+    answered = "FILTER (WHERE outcome = 'answered')"
+    sums = {
+        "offered": "count(*)",
+        "answered": f"count(*) {answered}",
+        "abandoned": "count(*) FILTER (WHERE outcome = 'abandoned')",
+        "timed_out": "count(*) FILTER (WHERE outcome = 'timed_out')",
+        "incomplete": "0",
+        "short_abandons": "count(*) FILTER (WHERE outcome = 'abandoned' AND wait_seconds < 5)",
+        "wait_answered_sum": f"coalesce(sum(wait_seconds) {answered}, 0)",
+        "talk_sum": f"coalesce(sum(talk_seconds) {answered}, 0)",
+        "talk_count": f"count(*) {answered}",
+        "max_wait": "max(wait_seconds)",
+    }
+    cols = ("queue", "day", "hour", *HOURLY)
+    hourly = duck.execute(
+        "SELECT queue, CAST(entered_at AS DATE), hour(entered_at) + 1, "
+        + ", ".join(sums[name] for name in HOURLY)
+        + " FROM calls GROUP BY ALL"
+    ).fetchall()
     hist: dict[tuple[str, date], Any] = {}
     for queue, day, bucket, n in duck.execute("""
         SELECT queue, CAST(entered_at AS DATE), least(wait_seconds, 601), count(*)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select, text
 
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import Organisation
+from omstilling.domain.queues import organisation_switchboard_queues
 
 log = logging.getLogger("omstilling.live")
 CHANNEL = "omstilling_live"
@@ -129,13 +130,6 @@ def make_bus(hub: LiveHub, engine: Engine) -> Bus:
     return LocalBus(hub)
 
 
-def switchboard_queues(org: Organisation) -> set[str]:
-    unit = org.switchboard_unit()
-    if unit is None:
-        return set()
-    return {q for u in [unit, *org.descendants(unit.id)] for q in u.queues}
-
-
 def caller_display(caller: str | None) -> str | None:
     if not caller:
         return None
@@ -149,7 +143,7 @@ def call_payloads(
     from omstilling.calls.models import CallRecord
     from omstilling.store.message_models import MessageRow
 
-    queues = switchboard_queues(org)
+    queues = organisation_switchboard_queues(org)
     out: list[dict[str, Any]] = []
     relevant = [e for e in events if e.queue in queues]
     if not relevant:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select, text
 
+from omstilling.calls.ingest import Ingestor
 from omstilling.calls.legs import Ev
 from omstilling.calls.models import CallRecord
 from omstilling.calls.queue_log import parse_line
 from omstilling.calls.rebuild import rebuild
-from omstilling.calls.records import Ingestor, ensure_state
+from omstilling.calls.session import ensure_state
 
 
 def _ev(line: str) -> Ev:

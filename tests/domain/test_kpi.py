@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -10,9 +11,12 @@ from hypothesis import strategies as st
 
 from omstilling.domain.kpi import (
     HISTOGRAM_BUCKETS,
+    HOURLY_COUNTERS,
     Counts,
     Targets,
     answered_within,
+    counter_vector,
+    counts_of,
     figures,
     iso_week,
     quarter_bounds,
@@ -102,3 +106,52 @@ def test_targets_default_to_80_in_30_95_answered_under_5_abandoned() -> None:
     assert t.met(good) == {"service_level": True, "answer_rate": True, "abandon_rate": True}
     bad = figures(Counts(offered=100, answered=90, abandoned=5, answered_within=79))
     assert t.met(bad) == {"service_level": False, "answer_rate": False, "abandon_rate": False}
+
+
+# --- the hourly counters, named once ------------------------------------------------------
+
+_ADDITIVE = [f.name for f in dataclasses.fields(Counts) if f.name != "max_wait"]
+
+
+def test_every_hourly_counter_is_an_additive_field_of_counts_named_once() -> None:
+    assert len(set(HOURLY_COUNTERS)) == len(HOURLY_COUNTERS)
+    assert set(HOURLY_COUNTERS) <= set(_ADDITIVE)
+    # What Counts holds beyond them is kept elsewhere (the histogram, the max, transfers).
+    assert set(_ADDITIVE) - set(HOURLY_COUNTERS) == {"answered_within", "returned"}
+
+
+@pytest.mark.parametrize("name", HOURLY_COUNTERS)
+def test_a_counter_vector_puts_each_counter_where_its_name_is(name: str) -> None:
+    vector = counter_vector(**{name: 7})
+    assert len(vector) == len(HOURLY_COUNTERS)
+    assert dict(zip(HOURLY_COUNTERS, vector, strict=True)) == {
+        n: 7 if n == name else 0 for n in HOURLY_COUNTERS
+    }
+
+
+@pytest.mark.parametrize("name", ["max_wait", "answered_within", "returned", "offerd"])
+def test_a_counter_vector_refuses_a_name_that_is_not_an_hourly_counter(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        counter_vector(**{name: 1})
+
+
+_COUNTS = st.builds(Counts, **{f.name: st.integers(0, 10**6) for f in dataclasses.fields(Counts)})
+
+
+@given(_COUNTS)
+def test_counts_come_back_whole_from_their_counter_vector(c: Counts) -> None:
+    vector = counter_vector(**{n: getattr(c, n) for n in HOURLY_COUNTERS})
+    again = counts_of(
+        vector, answered_within=c.answered_within, max_wait=c.max_wait, returned=c.returned
+    )
+    assert again == c
+
+
+@given(st.lists(_COUNTS, max_size=8))
+def test_total_is_the_sum_of_its_groups_with_the_largest_max_wait(groups: list[Counts]) -> None:
+    expected = Counts()
+    for c in groups:
+        expected = expected + c
+    assert total(groups) == expected
+    assert total(groups).max_wait == max((c.max_wait for c in groups), default=0)
+    assert total(groups).offered == sum(c.offered for c in groups)

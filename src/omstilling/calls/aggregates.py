@@ -14,21 +14,27 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from omstilling.calls.models import CallStatsHourly, CallWaitHistogram
-from omstilling.domain.kpi import HISTOGRAM_BUCKETS
-
-HOURLY = (
-    "offered",
-    "answered",
-    "abandoned",
-    "timed_out",
-    "incomplete",
-    "short_abandons",
-    "wait_answered_sum",
-    "talk_sum",
-    "talk_count",
-    "max_wait",
+from omstilling.calls.contributions import DIRECT_COUNTERS, TRANSFER_COUNTERS, Deltas
+from omstilling.calls.models import (
+    CallDirectStats,
+    CallStatsHourly,
+    CallTransferStats,
+    CallWaitHistogram,
 )
+from omstilling.calls.sql import insert_sql
+from omstilling.domain.kpi import HISTOGRAM_BUCKETS, HOURLY_COUNTERS
+
+HOURLY = (*HOURLY_COUNTERS, "max_wait")
+"""The counter columns of `call_stats_hourly`: the counters, then the hour's max wait."""
+_WIDTH = len(HOURLY_COUNTERS)
+
+
+def merge(conn: Connection, deltas: Deltas) -> None:
+    """Add a chunk's differences to the stored aggregates."""
+    merge_hourly(conn, deltas.hourly)
+    merge_hist(conn, deltas.histograms)
+    merge_counts(conn, CallTransferStats, ("day", "target"), TRANSFER_COUNTERS, deltas.transfers)
+    merge_counts(conn, CallDirectStats, ("day", "dst"), DIRECT_COUNTERS, deltas.directs)
 
 
 def merge_hourly(conn: Connection, deltas: dict[tuple[str, date, int], list[int]]) -> None:
@@ -47,21 +53,16 @@ def merge_hourly(conn: Connection, deltas: dict[tuple[str, date, int], list[int]
         if row is None:
             new.append((key[0], _day(conn, key[1]), key[2], *d))
             continue
-        if not any(d[:9]) and d[9] <= row.max_wait:
+        if not any(d[:_WIDTH]) and d[_WIDTH] <= row.max_wait:
             continue
-        values = {c: getattr(row, c) + v for c, v in zip(HOURLY[:9], d[:9], strict=True)}
-        values["max_wait"] = max(row.max_wait, d[9])
+        values = {c: getattr(row, c) + v for c, v in zip(HOURLY_COUNTERS, d[:_WIDTH], strict=True)}
+        values["max_wait"] = max(row.max_wait, d[_WIDTH])
         changed.append({"k_queue": key[0], "k_day": key[1], "k_hour": key[2], **values})
     if new:
         # Many new rows per chunk when calls are sparse: the driver's executemany
         # with tuples, not Core with a dict a row.
         columns = ("queue", "day", "hour", *HOURLY)
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(
-            f"INSERT INTO {t.__tablename__} ({', '.join(columns)})"
-            f" VALUES ({', '.join([mark] * len(columns))})",
-            new,
-        )
+        conn.exec_driver_sql(insert_sql(conn, t.__tablename__, columns), new)
     if changed:
         conn.execute(
             update(t)

@@ -20,7 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from omstilling.calls.records import K_CDR, Ev, Ingestor, ensure_state, load_context
+from omstilling.calls.ingest import Ingestor
+from omstilling.calls.legs import K_CDR, Ev, load_context
+from omstilling.calls.session import ensure_state
 
 COLUMNS = (
     "accountcode",

@@ -28,7 +28,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine
 
-from omstilling.calls.records import (
+from omstilling.calls.ingest import Ingestor
+from omstilling.calls.legs import (
     K_ABANDON,
     K_COMPLETE,
     K_CONNECT,
@@ -37,7 +38,6 @@ from omstilling.calls.records import (
     K_TRANSFER,
     Context,
     Ev,
-    Ingestor,
     load_context,
 )
 

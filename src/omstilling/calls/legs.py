@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from omstilling.domain.queues import switchboard_queues
 from omstilling.store.models import OrgState, UnitQueue, UnitRow
 
 # Event kinds (what an event does to a record), shared by every source.
@@ -63,19 +64,16 @@ def load_context(conn: Connection) -> Context:
     tz = ZoneInfo(state.timezone or "Europe/Copenhagen")
     if not state.switchboard:
         return Context(tz=tz)
+    queues: dict[str, list[str]] = {}
+    for unit_id, queue in conn.execute(select(UnitQueue.unit_id, UnitQueue.queue)):
+        queues.setdefault(unit_id, []).append(queue)
     units = conn.execute(select(UnitRow.id, UnitRow.parent_id)).all()
-    children: dict[str | None, list[str]] = {}
-    for uid, parent in units:
-        children.setdefault(parent, []).append(uid)
-    # The switchboard's own queues and those of its teams (Telefonomstillingen).
-    subtree, stack = set(), [state.switchboard]
-    while stack:
-        uid = stack.pop()
-        if uid not in subtree:
-            subtree.add(uid)
-            stack.extend(children.get(uid, []))
-    queues = conn.execute(select(UnitQueue.queue).where(UnitQueue.unit_id.in_(subtree))).scalars()
-    return Context(tz=tz, switchboard_queues=frozenset(queues))
+    return Context(
+        tz=tz,
+        switchboard_queues=switchboard_queues(
+            state.switchboard, ((uid, parent, queues.get(uid, ())) for uid, parent in units)
+        ),
+    )
 
 
 class Rec:

@@ -26,7 +26,8 @@ from typing import TextIO
 from sqlalchemy import Engine, select
 
 from omstilling.calls.blocks import CALLER_FIELD as _CALLER
-from omstilling.calls.records import (
+from omstilling.calls.ingest import Ingestor
+from omstilling.calls.legs import (
     K_ABANDON,
     K_COMPLETE,
     K_CONNECT,
@@ -35,9 +36,8 @@ from omstilling.calls.records import (
     K_TIMEOUT,
     K_TRANSFER,
     Ev,
-    Ingestor,
-    ensure_state,
 )
+from omstilling.calls.session import ensure_state
 from omstilling.store.models import UnitQueue
 
 KINDS = {

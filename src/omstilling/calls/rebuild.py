@@ -14,16 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, func, select
 
 from omstilling.calls import blocks
+from omstilling.calls.ingest import Ingestor, clear_derived
+from omstilling.calls.legs import K_CDR, Ev, to_epoch
 from omstilling.calls.models import CallEvent, CallLogBlock
 from omstilling.calls.queue_log import Malformed, parse_line
-from omstilling.calls.records import (
-    K_CDR,
-    Ev,
-    Ingestor,
-    clear_derived,
-    ensure_state,
-    to_epoch,
-)
+from omstilling.calls.session import ensure_state
 
 API_KINDS: dict[str, int] = {}
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, bindparam, select, update
 
 from omstilling.calls import blocks
 from omstilling.calls.models import CallEvent, CallIngestState, CallRecord
-from omstilling.calls.records import ensure_state
+from omstilling.calls.session import ensure_state
 
 HASH_PREFIX = "h:"
 BATCH = 5_000

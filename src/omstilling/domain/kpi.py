@@ -37,6 +37,45 @@ FIGURE_KEYS: tuple[str, ...] = (
 )
 
 
+HOURLY_COUNTERS: tuple[str, ...] = (
+    "offered",
+    "answered",
+    "abandoned",
+    "timed_out",
+    "incomplete",
+    "short_abandons",
+    "wait_answered_sum",
+    "talk_sum",
+    "talk_count",
+)
+"""The additive counters one call record adds to its queue and local hour, named once.
+
+Every place that handles them as a vector follows this order: a record's
+contribution at ingestion (`counter_vector`), the columns of `call_stats_hourly`
+(these, then `max_wait`), and the report's sums turned back into `Counts`
+(`counts_of`). Each name is a field of `Counts` (a test holds them together)."""
+
+
+_MAXIMA = frozenset({"max_wait"})
+"""The one field of `Counts` that combines by maximum; every other one is a sum."""
+
+
+def counter_vector(**values: int) -> list[int]:
+    """A contribution by counter name, laid out in `HOURLY_COUNTERS`' order."""
+    unknown = values.keys() - set(HOURLY_COUNTERS)
+    if unknown:
+        raise ValueError(f"not an hourly counter: {sorted(unknown)}")
+    return [values.get(name, 0) for name in HOURLY_COUNTERS]
+
+
+def counts_of(
+    vector: Sequence[int], *, answered_within: int = 0, max_wait: int = 0, returned: int = 0
+) -> Counts:
+    """`Counts` from a vector in `HOURLY_COUNTERS`' order and the counts kept elsewhere."""
+    named = dict(zip(HOURLY_COUNTERS, vector, strict=True))
+    return Counts(**named, answered_within=answered_within, max_wait=max_wait, returned=returned)
+
+
 @dataclass(frozen=True, slots=True)
 class Counts:
     """Additive counts for one group of calls (a queue-day, a unit, a week...)."""
@@ -58,7 +97,7 @@ class Counts:
         return Counts(
             *(
                 max(getattr(self, f.name), getattr(other, f.name))
-                if f.name == "max_wait"
+                if f.name in _MAXIMA
                 else getattr(self, f.name) + getattr(other, f.name)
                 for f in fields(self)
             )
@@ -67,21 +106,13 @@ class Counts:
 
 def total(counts: Iterable[Counts]) -> Counts:
     """The sum of many groups (a quarter has thousands of queue-days: one pass, no copies)."""
-    acc = [0] * 12
+    names = [f.name for f in fields(Counts)]
+    acc = dict.fromkeys(names, 0)
     for c in counts:
-        acc[0] += c.offered
-        acc[1] += c.answered
-        acc[2] += c.abandoned
-        acc[3] += c.timed_out
-        acc[4] += c.incomplete
-        acc[5] += c.short_abandons
-        acc[6] += c.answered_within
-        acc[7] += c.wait_answered_sum
-        acc[8] += c.talk_sum
-        acc[9] += c.talk_count
-        acc[10] = max(acc[10], c.max_wait)
-        acc[11] += c.returned
-    return Counts(*acc)
+        for name in names:
+            value = getattr(c, name)
+            acc[name] = max(acc[name], value) if name in _MAXIMA else acc[name] + value
+    return Counts(**acc)
 
 
 def _ratio(part: int, whole: int) -> float:

@@ -26,9 +26,11 @@ from omstilling.calls.models import (
 from omstilling.calls.numbers import NumberIndex
 from omstilling.domain.kpi import (
     DEFAULT_THRESHOLD,
+    HOURLY_COUNTERS,
     MAX_WAIT_BUCKET,
     Counts,
     answered_within,
+    counts_of,
     figures,
     iso_week,
     quarter_bounds,
@@ -137,35 +139,18 @@ def _read(conn: Connection, period: Period, threshold: int, org: Organisation | 
         select(
             h.queue,
             h.day,
-            func.sum(h.offered),
-            func.sum(h.answered),
-            func.sum(h.abandoned),
-            func.sum(h.timed_out),
-            func.sum(h.incomplete),
-            func.sum(h.short_abandons),
-            func.sum(h.wait_answered_sum),
-            func.sum(h.talk_sum),
-            func.sum(h.talk_count),
             func.max(h.max_wait),
+            *(func.sum(getattr(h, name)) for name in HOURLY_COUNTERS),
         )
         .where(in_period)
         .group_by(h.queue, h.day)
     ):
-        queue, day, *v = row
+        queue, day, max_wait, *sums = row
         day = _as_date(day)
-        v = [int(x or 0) for x in v]
-        by_queue_day[(queue, day)] = Counts(
-            offered=v[0],
-            answered=v[1],
-            abandoned=v[2],
-            timed_out=v[3],
-            incomplete=v[4],
-            short_abandons=v[5],
+        by_queue_day[(queue, day)] = counts_of(
+            [int(x or 0) for x in sums],
             answered_within=within.get((queue, day), 0),
-            wait_answered_sum=v[6],
-            talk_sum=v[7],
-            talk_count=v[8],
-            max_wait=v[9],
+            max_wait=int(max_wait or 0),
         )
     cells: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for day, hour, offered, answered in conn.execute(

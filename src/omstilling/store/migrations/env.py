@@ -1,10 +1,11 @@
-"""Alembic environment: the engine comes from omstilling.store.db, never from a file."""
+"""Alembic environment: the engine comes from omstilling.store.db, never from a file;
+the tables from omstilling.tables, the one place that registers them all."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from omstilling.store.schema import metadata
+from omstilling.tables import metadata
 
 config = context.config
 engine = config.attributes["engine"]

@@ -29,9 +29,7 @@ from typing import Any
 
 import phonenumbers
 
-from omstilling.demo.org import (
-    FIRST_NAMES,
-    TASKS,
+from omstilling.demo.names import (
     format_number,
     letter_ranges,
     match_ranges,
@@ -40,6 +38,7 @@ from omstilling.demo.org import (
     slugify,
     split_evenly,
 )
+from omstilling.demo.org_data import FIRST_NAMES, TASKS
 
 EMAIL_DOMAIN = "kk.dk"
 # Both ranges lie inside 33[1-9]x xxxx, which phonenumbers accepts as DK fixed lines.

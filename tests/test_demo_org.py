@@ -25,7 +25,9 @@ import pytest
 import yaml
 
 from omstilling import orgfile
+from omstilling.demo import names as demo_names
 from omstilling.demo import org as demo_org
+from omstilling.demo import org_data
 from omstilling.demo.org import demo_organisation, demo_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -213,7 +215,7 @@ def expand_days(match: str) -> list[int]:
 
 
 def expand_letters(match: str) -> list[str]:
-    alphabet = demo_org.DANISH_ALPHABET
+    alphabet = org_data.DANISH_ALPHABET
     out: list[str] = []
     for part in match.split(","):
         a, _, b = part.partition("-")
@@ -238,7 +240,7 @@ def check_distributions(doc: dict[str, Any]) -> Counter[str]:
         if dist["by"] == "birth_day":
             universe = set(range(1, 32))
         elif dist["by"] == "surname":
-            universe = set(demo_org.DANISH_ALPHABET)
+            universe = set(org_data.DANISH_ALPHABET)
         if dist["by"] == "postcode" or not universe <= set(covered):
             assert "default" in dist, f"{t['id']}: gap without default"
     return kinds
@@ -398,8 +400,8 @@ def test_demo_people(demo: dict[str, Any]) -> None:
     assert 250 <= len(employees) <= 350
     for e in employees:
         first, *_rest, last = e["name"].split()
-        assert first in demo_org.FIRST_NAMES
-        assert last in demo_org.SURNAMES
+        assert first in org_data.FIRST_NAMES
+        assert last in org_data.SURNAMES
         assert e["phone"].startswith("89 15 ")
         assert e["email"].endswith("@randers.dk")
         assert e["extension"] == e["phone"].replace(" ", "")[-4:]
@@ -554,13 +556,13 @@ def test_demo_parses_without_errors_or_warnings() -> None:
 
 
 def test_helpers() -> None:
-    assert demo_org.slugify("Social- og arbejdsmarkedsforvaltningen") == (
+    assert demo_names.slugify("Social- og arbejdsmarkedsforvaltningen") == (
         "social-og-arbejdsmarkedsforvaltningen"
     )
-    assert demo_org.slugify("Åskolen, Ørsted") == "aaskolen-oersted"
-    assert demo_org.format_number("89151234") == "89 15 12 34"
-    assert demo_org.letter_ranges(3) == ["A-J", "K-T", "U-Å"]
-    assert demo_org.match_ranges(demo_org.split_evenly(1, 31, 3)) == "1-11,12-21,22-31"
+    assert demo_names.slugify("Åskolen, Ørsted") == "aaskolen-oersted"
+    assert demo_names.format_number("89151234") == "89 15 12 34"
+    assert demo_names.letter_ranges(3) == ["A-J", "K-T", "U-Å"]
+    assert demo_names.match_ranges(demo_names.split_evenly(1, 31, 3)) == "1-11,12-21,22-31"
 
 
 # --- the Copenhagen-size generator ----------------------------------------------------

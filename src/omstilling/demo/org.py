@@ -27,18 +27,23 @@ the file from them. The name lists and helpers are reused by
 from __future__ import annotations
 
 import random
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import yaml
 
+from omstilling.demo.names import (
+    email_local,
+    format_number,
+    random_full_surname,
+    random_mobile,
+    slugify,
+)
 from omstilling.demo.org_data import (
     ADMINISTRATION_HOURS,
     BORGERSERVICE_OPENING,
     CLOSED,
-    DANISH_ALPHABET,
     DEFAULT_SEED,
     DISTRIBUTIONS,
     EMAIL_DOMAIN,
@@ -47,109 +52,11 @@ from omstilling.demo.org_data import (
     HEADER,
     KIND_LEADER,
     MAILINGS,
-    MOBILE_PREFIXES,
     PART_TIME_HOURS,
     REVIEW_WINDOW,
-    SURNAME_WEIGHTS,
-    SURNAMES,
     TASKS,
     UNIT_SPECS,
 )
-
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
-
-
-def ascii_fold(text: str) -> str:
-    """Danish-aware ASCII folding: "Søren Ærø" -> "Soeren Aeroe", "René" -> "Rene"."""
-    text = text.translate(_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and c.isascii())
-
-
-def slugify(text: str) -> str:
-    """An id slug (`[a-z0-9][a-z0-9-]*`) from a Danish text."""
-    out: list[str] = []
-    dash = False
-    for c in ascii_fold(text).lower():
-        if c.isalnum():
-            out.append(c)
-            dash = False
-        elif not dash and out:
-            out.append("-")
-            dash = True
-    return "".join(out).strip("-") or "x"
-
-
-def format_number(digits: str) -> str:
-    """Eight digits the Danish way: "89151234" -> "89 15 12 34"."""
-    return " ".join(digits[i : i + 2] for i in range(0, 8, 2))
-
-
-def random_surname(rng: random.Random) -> str:
-    return rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-
-
-def random_full_surname(rng: random.Random) -> str:
-    """A surname, now and then with a middle name in front ("Holm Jensen")."""
-    last = random_surname(rng)
-    if rng.random() < 0.15:
-        middle = random_surname(rng)
-        if middle != last and not middle.endswith("sen"):
-            return f"{middle} {last}"
-    return last
-
-
-def random_mobile(rng: random.Random, used: set[str]) -> str:
-    """A valid, unused Danish mobile number, spelled "20 31 45 67"."""
-    while True:
-        prefix = rng.choice(MOBILE_PREFIXES) + str(rng.randint(1, 9))
-        digits = f"{prefix}{rng.randrange(10**5):05d}"
-        if digits not in used:
-            used.add(digits)
-            return format_number(digits)
-
-
-def email_local(first: str, surname: str, used: set[str]) -> str:
-    """Initials-style mailbox: first letter of the first name and three of the surname."""
-    last = slugify(surname.split()[-1]).replace("-", "")
-    base = (slugify(first)[:1] + last[:3]) or "x"
-    local = base
-    n = 1
-    while local in used:
-        n += 1
-        local = f"{base}{n}"
-    used.add(local)
-    return local
-
-
-def match_ranges(bounds: Sequence[tuple[int, int]]) -> str:
-    """[(1, 10), (31, 31)] -> "1-10,31"."""
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in bounds)
-
-
-def split_evenly(lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
-    """Split lo..hi (inclusive) into `parts` contiguous ranges, none empty."""
-    total = hi - lo + 1
-    parts = max(1, min(parts, total))
-    out: list[tuple[int, int]] = []
-    start = lo
-    for i in range(parts):
-        size = total // parts + (1 if i < total % parts else 0)
-        out.append((start, start + size - 1))
-        start += size
-    return out
-
-
-def letter_ranges(parts: int) -> list[str]:
-    """The Danish alphabet in `parts` contiguous ranges: ["A-J", "K-S", "T-Å"]."""
-    out = []
-    for a, b in split_evenly(0, len(DANISH_ALPHABET) - 1, parts):
-        first, last = DANISH_ALPHABET[a], DANISH_ALPHABET[b]
-        out.append(first if a == b else f"{first}-{last}")
-    return out
-
-
-# --- task catalogue: what citizens say, with plausible KLE numbers ------------------
 
 
 class _People:
@@ -225,19 +132,9 @@ def _employee_doc(
     return emp
 
 
-def _build_unit(
-    spec: dict[str, Any],
-    specs: dict[str, dict[str, Any]],
-    people: _People,
-    reserved: set[str],
-    leaders: dict[str, str],
-) -> dict[str, Any]:
-    rng = people.rng
-    uid: str = spec["id"]
-    kind: str = spec["kind"]
-    tag: str = spec.get("tag", uid)
-    block: int = spec["block"]
-    unit: dict[str, Any] = {"id": uid, "name": spec["name"], "kind": kind}
+def _unit_head(spec: dict[str, Any]) -> dict[str, Any]:
+    """The unit's own fields from its spec: name, kind, place, hours, main number."""
+    unit: dict[str, Any] = {"id": spec["id"], "name": spec["name"], "kind": spec["kind"]}
     if spec["parent"]:
         unit["parent"] = spec["parent"]
     unit["description"] = spec["description"]
@@ -247,98 +144,32 @@ def _build_unit(
     phone = spec.get("phone", spec.get("hours"))
     if opening or phone:
         unit["hours"] = {k: v for k, v in (("opening", opening), ("phone", phone)) if v}
-    main = spec.get("main_number", f"8915{block:02d}00")
+    main = spec.get("main_number", f"8915{spec['block']:02d}00")
     unit["numbers"] = [{"number": format_number(main), "label": spec["name"]}]
     if spec.get("sensitive"):
         unit["sensitive"] = True
     if spec.get("transfer_only_to_number"):
         unit["transfer_only_to"] = {"number": format_number(spec["transfer_only_to_number"])}
+    return unit
 
-    numbers = iter(_numbers_of_block(block, reserved))
-    own_tasks: list[str] = list(spec.get("tasks", []))
-    pool: list[str] = list(spec.get("task_pool", own_tasks))
-    if not pool and kind == "team":
-        pool = list(specs[spec["parent"]].get("tasks", []))
+
+def _staff(
+    spec: dict[str, Any],
+    pool: list[str],
+    people: _People,
+    tag: str,
+    numbers: Iterator[str],
+    used_first: set[str],
+) -> list[dict[str, Any]]:
+    """The unit's caseworkers and staff, after its leader, secretary and pinned people."""
+    rng = people.rng
     employees: list[dict[str, Any]] = []
-    # Pinned people keep their first names, so their ids ("mette-jobcenter") stay theirs.
-    used_first: set[str] = {p["first"] for p in spec.get("pinned", [])}
-    for fixed in ("leader", "secretary"):
-        if spec.get(fixed):
-            used_first.add(spec[fixed][0])
-
-    def pick_first(taken: set[str]) -> str:
-        return rng.choice([f for f in FIRST_NAMES if f not in taken])
-
-    # The leader (each directorate's is its director).
-    default_title, default_role = KIND_LEADER[kind]
-    first, surname = spec.get("leader") or (pick_first(used_first), random_full_surname(rng))
-    used_first.add(first)
-    leader = _employee_doc(
-        people,
-        first=first,
-        surname=surname,
-        tag=tag,
-        title=spec.get("leader_title", default_title),
-        role=spec.get("leader_role", default_role),
-        digits=next(numbers),
-        tasks=[],
-        main_tasks=f"Leder af {spec['name']}",
-        public=kind != "directorate" and spec.get("leader_role") != "director",
-        mobile=True,
-    )
-    employees.append(leader)
-    leaders[uid] = leader["id"]
-
-    # A secretary for directorates and for units that name one.
-    secretary: dict[str, Any] | None = None
-    if (
-        kind == "directorate"
-        or "secretary" in spec
-        or "secretary_title" in spec
-        or "secretary_rule" in spec
-    ):
-        first, surname = spec.get("secretary") or (pick_first(used_first), random_full_surname(rng))
-        used_first.add(first)
-        title = spec.get(
-            "secretary_title", "Direktionssekretær" if kind == "directorate" else "Sekretær"
-        )
-        secretary = _employee_doc(
-            people,
-            first=first,
-            surname=surname,
-            tag=tag,
-            title=title,
-            role="secretary",
-            digits=next(numbers),
-            tasks=[],
-            main_tasks=f"Sekretariat, kalender og post for {spec['name']}",
-        )
-        employees.append(secretary)
-
-    for person in spec.get("pinned", []):
-        used_first.add(person["first"])
-        employees.append(
-            _employee_doc(
-                people,
-                first=person["first"],
-                surname=person["surname"],
-                tag=tag,
-                title=person["title"],
-                role=person["role"],
-                digits=next(numbers),
-                tasks=list(person.get("tasks", [])),
-                main_tasks=person.get("main_tasks", ""),
-                mobile=rng.random() < 0.3,
-                pid=person.get("id"),
-            )
-        )
-
     titles: list[str] = spec.get("titles", ["Sagsbehandler"])
     staff_role: str = spec.get("staff_role", "caseworker" if pool else "staff")
     private_share: float = spec.get("private_share", 0.04)
     note: str = spec.get("main_tasks_note", "")
     for _ in range(spec.get("staff", 0)):
-        first = pick_first(used_first)
+        first = rng.choice([f for f in FIRST_NAMES if f not in used_first])
         used_first.add(first)
         surname = random_full_surname(rng)
         title = rng.choice(titles)
@@ -367,7 +198,19 @@ def _build_unit(
                 works=rng.choice(PART_TIME_HOURS) if rng.random() < 0.06 else None,
             )
         )
+    return employees
 
+
+def _unit_tail(
+    unit: dict[str, Any],
+    spec: dict[str, Any],
+    rng: random.Random,
+    secretary: dict[str, Any] | None,
+    leader: dict[str, Any],
+    own_tasks: list[str],
+) -> None:
+    """The unit's secretary rule, owner, review date, queues and tasks."""
+    kind = spec["kind"]
     if secretary is not None and spec.get("secretary_rule"):
         unit["secretary"] = {
             "employee": secretary["id"],
@@ -384,6 +227,119 @@ def _build_unit(
         unit["queues"] = list(spec["queues"])
     if own_tasks:
         unit["tasks"] = [_task_doc(tid) for tid in own_tasks]
+
+
+def _heads(
+    spec: dict[str, Any],
+    people: _People,
+    tag: str,
+    numbers: Iterator[str],
+    used_first: set[str],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The unit's leader (a directorate's is its director) and, for directorates and units
+    that name one, its secretary."""
+    rng = people.rng
+    kind: str = spec["kind"]
+
+    def pick_first(taken: set[str]) -> str:
+        return rng.choice([f for f in FIRST_NAMES if f not in taken])
+
+    # The leader (each directorate's is its director).
+    default_title, default_role = KIND_LEADER[kind]
+    first, surname = spec.get("leader") or (pick_first(used_first), random_full_surname(rng))
+    used_first.add(first)
+    leader = _employee_doc(
+        people,
+        first=first,
+        surname=surname,
+        tag=tag,
+        title=spec.get("leader_title", default_title),
+        role=spec.get("leader_role", default_role),
+        digits=next(numbers),
+        tasks=[],
+        main_tasks=f"Leder af {spec['name']}",
+        public=kind != "directorate" and spec.get("leader_role") != "director",
+        mobile=True,
+    )
+
+    # A secretary for directorates and for units that name one.
+    secretary: dict[str, Any] | None = None
+    if (
+        kind == "directorate"
+        or "secretary" in spec
+        or "secretary_title" in spec
+        or "secretary_rule" in spec
+    ):
+        first, surname = spec.get("secretary") or (pick_first(used_first), random_full_surname(rng))
+        used_first.add(first)
+        title = spec.get(
+            "secretary_title", "Direktionssekretær" if kind == "directorate" else "Sekretær"
+        )
+        secretary = _employee_doc(
+            people,
+            first=first,
+            surname=surname,
+            tag=tag,
+            title=title,
+            role="secretary",
+            digits=next(numbers),
+            tasks=[],
+            main_tasks=f"Sekretariat, kalender og post for {spec['name']}",
+        )
+    return leader, secretary
+
+
+def _build_unit(
+    spec: dict[str, Any],
+    specs: dict[str, dict[str, Any]],
+    people: _People,
+    reserved: set[str],
+    leaders: dict[str, str],
+) -> dict[str, Any]:
+    rng = people.rng
+    uid: str = spec["id"]
+    kind: str = spec["kind"]
+    tag: str = spec.get("tag", uid)
+    unit = _unit_head(spec)
+    numbers = iter(_numbers_of_block(spec["block"], reserved))
+    own_tasks: list[str] = list(spec.get("tasks", []))
+    pool: list[str] = list(spec.get("task_pool", own_tasks))
+    if not pool and kind == "team":
+        pool = list(specs[spec["parent"]].get("tasks", []))
+    employees: list[dict[str, Any]] = []
+    # Pinned people keep their first names, so their ids ("mette-jobcenter") stay theirs.
+    used_first: set[str] = {p["first"] for p in spec.get("pinned", [])}
+    for fixed in ("leader", "secretary"):
+        if spec.get(fixed):
+            used_first.add(spec[fixed][0])
+
+    leader, secretary = _heads(spec, people, tag, numbers, used_first)
+    employees.append(leader)
+    leaders[uid] = leader["id"]
+    if secretary is not None:
+        employees.append(secretary)
+
+    for person in spec.get("pinned", []):
+        used_first.add(person["first"])
+        employees.append(
+            _employee_doc(
+                people,
+                first=person["first"],
+                surname=person["surname"],
+                tag=tag,
+                title=person["title"],
+                role=person["role"],
+                digits=next(numbers),
+                tasks=list(person.get("tasks", [])),
+                main_tasks=person.get("main_tasks", ""),
+                mobile=rng.random() < 0.3,
+                pid=person.get("id"),
+            )
+        )
+
+    employees += _staff(spec, pool, people, tag, numbers, used_first)
+
+    _unit_tail(unit, spec, rng, secretary, leader, own_tasks)
     unit["employees"] = employees
     return unit
 

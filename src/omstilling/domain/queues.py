@@ -46,3 +46,13 @@ def organisation_switchboard_queues(org: Organisation) -> frozenset[str]:
     return switchboard_queues(
         org.municipality.switchboard, ((u.id, u.parent, u.queues) for u in org.units.values())
     )
+
+
+def queue_owners(org: Organisation | None) -> dict[str, str]:
+    """Which unit each PBX queue belongs to, for the report: the first unit (in the
+    organisation's order) that names it."""
+    owners: dict[str, str] = {}
+    for unit in org.units.values() if org is not None else ():
+        for queue in unit.queues:
+            owners.setdefault(queue, unit.id)
+    return owners

@@ -39,6 +39,7 @@ from omstilling.domain.kpi import (
     weeks_between,
 )
 from omstilling.domain.organisation import Organisation, municipality_tz
+from omstilling.domain.queues import queue_owners
 from omstilling.errors import Invalid
 from omstilling.reports.messages import messages_by_target, messages_summary
 from omstilling.reports.quality import quality_summary
@@ -220,24 +221,27 @@ def _console(
     return [(r.unit_id, r.employee_id, r.answered, r.call_id in pbx) for r in rows]
 
 
+def _returned(numbers: NumberIndex, data: _Data) -> tuple[dict[str, int], dict[str, int], int]:
+    """Calls transferred and back at the switchboard (R1.3): by the target's unit, by week
+    and in all."""
+    by_unit: dict[str, int] = defaultdict(int)
+    by_week: dict[str, int] = defaultdict(int)
+    total_returned = 0
+    for day, target, _attempts, _unanswered, returned in data.transfers:
+        total_returned += returned
+        by_week[iso_week(day)] += returned
+        owner = numbers.owner(target)
+        if owner is not None:
+            by_unit[owner.unit] += returned
+    return by_unit, by_week, total_returned
+
+
 def _assemble(
     period: Period, threshold: int, org: Organisation | None, data: _Data
 ) -> dict[str, Any]:
-    queue_unit: dict[str, str] = {}
-    if org is not None:
-        for u in org.units.values():
-            for q in u.queues:
-                queue_unit.setdefault(q, u.id)
+    queue_unit = queue_owners(org)
     numbers = NumberIndex(org)
-    returned_by_unit: dict[str, int] = defaultdict(int)
-    returned_by_week: dict[str, int] = defaultdict(int)
-    returned_total = 0
-    for day, target, _attempts, _unanswered, returned in data.transfers:
-        returned_total += returned
-        returned_by_week[iso_week(day)] += returned
-        owner = numbers.owner(target)
-        if owner is not None:
-            returned_by_unit[owner.unit] += returned
+    returned_by_unit, returned_by_week, returned_total = _returned(numbers, data)
 
     by_unit: dict[str, list[Counts]] = defaultdict(list)
     by_week: dict[str, list[Counts]] = defaultdict(list)

@@ -44,19 +44,13 @@ COLUMNS = (
     "uniqueid",
     "userfield",
 )
-KEPT = (
-    "dst",
-    "dcontext",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "userfield",
+# What the raw event keeps of a row: not the caller (src is stored as the event's caller,
+# to be hashed after retention; clid, the caller's name, never), nor what says nothing
+# of the call (account code, application data, AMA flags, the PBX's id).
+KEPT = tuple(
+    c
+    for c in COLUMNS
+    if c not in {"accountcode", "src", "clid", "lastdata", "amaflags", "uniqueid"}
 )
 
 

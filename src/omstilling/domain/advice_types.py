@@ -10,19 +10,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
-__all__ = [
-    "AbsenceView",
-    "Action",
-    "Advice",
-    "Alternative",
-    "Candidate",
-    "EntityKind",
-    "Notice",
-    "To",
-    "ToKind",
-    "format_offset_time",
-]
-
 Action = Literal[
     "transfer", "transfer_secretary", "take_message", "give_number", "handle_here", "refer"
 ]

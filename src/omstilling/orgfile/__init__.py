@@ -7,18 +7,20 @@ the canonical document, `diff` says what changes between two organisations.
 
 from omstilling.domain.organisation import Organisation
 from omstilling.orgfile.read import (
-    FORMAT,
     MAX_BYTES,
     OrgFileError,
     ParseResult,
-    dump,
-    employee_doc,
-    mailing_doc,
-    municipality_doc,
     parse,
     parse_bytes,
     parse_data,
     parse_text,
+)
+from omstilling.orgfile.write import (
+    FORMAT,
+    dump,
+    employee_doc,
+    mailing_doc,
+    municipality_doc,
     task_doc,
     to_document,
     unit_doc,

@@ -403,29 +403,4 @@ def _mailing(v: Validator, raw: Any, path: str) -> Mailing | None:
 from omstilling.orgfile.check import check_references, unique  # noqa: E402
 from omstilling.orgfile.write import (  # noqa: E402
     FORMAT,
-    dump,
-    employee_doc,
-    mailing_doc,
-    municipality_doc,
-    task_doc,
-    to_document,
-    unit_doc,
 )
-
-__all__ = [
-    "FORMAT",
-    "MAX_BYTES",
-    "OrgFileError",
-    "ParseResult",
-    "dump",
-    "employee_doc",
-    "mailing_doc",
-    "municipality_doc",
-    "parse",
-    "parse_bytes",
-    "parse_data",
-    "parse_text",
-    "task_doc",
-    "to_document",
-    "unit_doc",
-]

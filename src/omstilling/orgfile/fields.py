@@ -16,6 +16,15 @@ from omstilling.domain.danish import parse_phone
 from omstilling.domain.fields import Declared, declared
 from omstilling.domain.hours import validate_expression
 
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """A value as an error may show it: never more than `limit` characters of it (a value
+    in a file can be megabytes; the error names where it is, the excerpt what it is)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -32,7 +41,8 @@ class Validator:
         self.warnings: list[str] = []
 
     def err(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+        # The last guard: a key or a value quoted in a message is never printed whole.
+        self.errors.append(f"{excerpt(path, 200)}: {excerpt(message, 400)}")
 
     # --- typed field readers ------------------------------------------------------
 
@@ -76,7 +86,7 @@ class Validator:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.err(join(path, key), f"must be true or false, got {value!r}")
+            self.err(join(path, key), f"must be true or false, got {excerpt(repr(value))}")
             return default
         return value
 
@@ -95,7 +105,7 @@ class Validator:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        self.err(join(path, key), f"must be a date YYYY-MM-DD, got {value!r}")
+        self.err(join(path, key), f"must be a date YYYY-MM-DD, got {excerpt(repr(value))}")
         return None
 
     def texts(self, m: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
@@ -116,7 +126,9 @@ class Validator:
     def slug(self, m: Mapping[str, Any], path: str) -> str | None:
         value = self.text(m, "id", path, required=True)
         if value and not SLUG.match(value):
-            self.err(join(path, "id"), f"'{value}' is not a valid id ([a-z0-9][a-z0-9-]*)")
+            self.err(
+                join(path, "id"), f"'{excerpt(str(value))}' is not a valid id ([a-z0-9][a-z0-9-]*)"
+            )
             return None
         return value
 
@@ -129,7 +141,7 @@ class Validator:
         try:
             return parse_phone(str(value))
         except ValueError:
-            self.err(path, f"invalid phone number '{value}'")
+            self.err(path, f"invalid phone number '{excerpt(str(value))}'")
             return None
 
     def hours(self, value: Any, path: str) -> str | None:
@@ -150,7 +162,7 @@ class Validator:
         if isinstance(value, float):
             self.err(
                 join(path, key),
-                f'must be quoted text such as "{value}" (a bare number loses zeros)',
+                f'must be quoted text such as "{excerpt(str(value))}" (a bare number loses zeros)',
             )
             return None
         return self.text(m, key, path) if value is not None else None
@@ -160,7 +172,7 @@ class Validator:
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
-            self.err(join(path, key), f"must be a whole number, got {value!r}")
+            self.err(join(path, key), f"must be a whole number, got {excerpt(repr(value))}")
             return None
         return value
 
@@ -168,7 +180,7 @@ class Validator:
         value = self.text(m, d.key, path, required=d.spec.required) or d.default
         if value and value not in d.spec.choices:
             choices = ", ".join(d.spec.choices)
-            self.err(join(path, d.key), f"must be one of {choices}, got '{value}'")
+            self.err(join(path, d.key), f"must be one of {choices}, got '{excerpt(str(value))}'")
         # An unknown or missing value has its error; the first choice stands in meanwhile.
         return str(value or d.spec.choices[0])
 
@@ -182,7 +194,7 @@ class Validator:
         if kind == "text":
             value = self.text(m, key, path, default=d.default)
             if value is not None and d.spec.pattern and not re.fullmatch(d.spec.pattern, value):
-                self.err(join(path, key), f"must be {d.spec.rule}, got '{value}'")
+                self.err(join(path, key), f"must be {d.spec.rule}, got '{excerpt(str(value))}'")
             return value if value or d.default is None else d.default
         if kind == "choice":
             return self.choice(m, d, path)

@@ -37,7 +37,7 @@ from omstilling.domain.organisation import (
     TransferOnlyTo,
     Unit,
 )
-from omstilling.orgfile.fields import Validator, hours_error, kind
+from omstilling.orgfile.fields import Validator, excerpt, hours_error, kind
 
 MAX_BYTES = 64 * 1024 * 1024
 TOP_KEYS = {"format", "revision", "municipality", "units", "mailings"}
@@ -82,14 +82,48 @@ def load_yaml(text: str) -> Any:
     """YAML to plain data; duplicate keys and syntax errors raise OrgFileError."""
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise OrgFileError([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
+    loader = _UniqueKeyLoader(text)
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_aliases(node)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        raise OrgFileError([f"{where}: invalid YAML: {exc.problem or exc}"]) from None
+        raise OrgFileError(
+            [f"{where}: invalid YAML: {excerpt(str(exc.problem or exc), 200)}"]
+        ) from None
     except yaml.YAMLError as exc:
-        raise OrgFileError([f"file: invalid YAML: {exc}"]) from None
+        raise OrgFileError([f"file: invalid YAML: {excerpt(str(exc), 200)}"]) from None
+    finally:
+        loader.dispose()
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Refuse anchors used as aliases (`*name`): the file needs none, and nested aliases
+    expand without bound (a few hundred bytes became gigabytes). Composed nodes are
+    shared, not copied, so a node reached twice is an alias, found before any expansion."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            mark = node.start_mark
+            raise OrgFileError(
+                [
+                    f"line {mark.line + 1}, column {mark.column + 1}: this value is anchored"
+                    " (&name) and repeated by an alias (*name); the organisation file takes"
+                    " no anchors or aliases"
+                ]
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
 
 
 def parse_bytes(data: bytes) -> ParseResult:

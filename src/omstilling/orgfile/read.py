@@ -87,7 +87,8 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _refuse_aliases(node)
+        if _MAY_ANCHOR.search(text):  # no anchor, no alias: most files skip the walk
+            _refuse_aliases(node)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -99,6 +100,11 @@ def load_yaml(text: str) -> Any:
         raise OrgFileError([f"file: invalid YAML: {excerpt(str(exc), 200)}"]) from None
     finally:
         loader.dispose()
+
+
+# An anchor starts a node: after a line start, a space, "[", "{" or ",". A false match
+# (an ampersand in a text) only costs the walk below.
+_MAY_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.M)
 
 
 def _refuse_aliases(root: yaml.Node) -> None:

@@ -11,7 +11,7 @@ import typer
 from omstilling import orgfile
 from omstilling.cli import app
 from omstilling.cli.common import CommandGroup, DbOption, database_url, fail, open_engine
-from omstilling.orgfile.diff import Change
+from omstilling.domain.orgdiff import Change
 from omstilling.store import db as store_db
 from omstilling.store.organisation import StaleRevision, import_organisation, load_organisation
 

@@ -2,7 +2,8 @@
 
 A small facade: `read` turns a file into a validated `Organisation` (its field
 readers in `fields`, its cross-checks in `check`), `write` turns one back into
-the canonical document, `diff` says what changes between two organisations.
+the canonical document. What changes between two organisations is
+`domain.orgdiff` (the store needs it, and the store knows nothing of the file).
 """
 
 from omstilling.domain.organisation import Organisation

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from omstilling.calls.ingest import Ingestor
 from omstilling.calls.legs import K_CDR, Ev, load_context
 from omstilling.calls.session import ensure_state
+from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 
 COLUMNS = (
     "accountcode",
@@ -79,6 +80,8 @@ def parse_row(row: list[str], tz: object) -> Ev | None:
         start = datetime.strptime(f["start"].strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)  # type: ignore[arg-type]
     except ValueError:
         raise BadRow(f"start is not a time: {f['start'][:30]!r}") from None
+    if not EARLIEST_EPOCH <= start.timestamp() < LATEST_EPOCH:
+        raise BadRow(f"start {f['start'][:30]!r} is outside {CALL_YEARS}")
     for name in ("duration", "billsec"):
         if f[name].strip() and not f[name].strip().isdigit():
             raise BadRow(f"{name} is not a number: {f[name][:30]!r}")

@@ -40,6 +40,7 @@ from omstilling.calls.legs import (
     Ev,
     load_context,
 )
+from omstilling.domain.kpi import CALL_YEARS, EARLIEST_CALL, LATEST_CALL
 
 EventType = Literal["queued", "answered", "abandoned", "timeout", "transferred", "ended"]
 TYPE_KINDS: dict[str, int] = {
@@ -71,6 +72,8 @@ class CallEventIn(BaseModel):
     def _zoned(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("time without a zone; give an offset such as +01:00 or Z")
+        if not EARLIEST_CALL <= value < LATEST_CALL:
+            raise ValueError(f"time outside {CALL_YEARS}")
         return value
 
 

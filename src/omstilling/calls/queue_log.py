@@ -38,6 +38,7 @@ from omstilling.calls.legs import (
     Ev,
 )
 from omstilling.calls.session import ensure_state
+from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 from omstilling.store.models import UnitQueue
 
 KINDS = {
@@ -164,6 +165,8 @@ def parse_line(line: str) -> Ev | None:
         _time(stamp)
         return None
     at = float(stamp) if stamp.isdigit() else _time(stamp)
+    if not EARLIEST_EPOCH <= at < LATEST_EPOCH:
+        raise Malformed(f"time {stamp[:30]!r} is outside {CALL_YEARS}")
     if not call_id or call_id == "NONE" or not queue or queue == "NONE":
         raise Malformed(f"{event} without a call id or queue")
     kind, n1, n2, target, caller = reader(event, parts[5:])

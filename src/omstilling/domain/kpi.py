@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 MAX_WAIT_BUCKET = 600
 """Waiting times are counted per second up to this many seconds..."""
@@ -212,3 +212,13 @@ class Targets:
 
 def unanswered_share(attempts: int, unanswered: int) -> float:
     return _ratio(unanswered, attempts)
+
+
+# Call data is accepted only from these years: a PBX's log may go back years, but a time
+# in 1970 (an "at" of 0), 999 or 9999 is a broken sender, and one stored event outside
+# them broke the statistics pages (issue 12).
+EARLIEST_CALL = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_CALL = datetime(2100, 1, 1, tzinfo=UTC)
+EARLIEST_EPOCH = EARLIEST_CALL.timestamp()
+LATEST_EPOCH = LATEST_CALL.timestamp()
+CALL_YEARS = "the years 2000-2099"

@@ -15,7 +15,14 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from omstilling.calls.models import CallStatsHourly
-from omstilling.domain.kpi import DEFAULT_THRESHOLD, Targets, quarter_bounds, quarter_of
+from omstilling.domain.kpi import (
+    DEFAULT_THRESHOLD,
+    EARLIEST_CALL,
+    LATEST_CALL,
+    Targets,
+    quarter_bounds,
+    quarter_of,
+)
 from omstilling.reports.build import Period, build_report, spec_json
 from omstilling.reports.danish import num, pct, period, seconds
 from omstilling.reports.formats import to_csv, to_xlsx
@@ -26,7 +33,12 @@ from omstilling.store.organisation import load_organisation
 def quarters_with_calls(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         lo, hi = conn.execute(
-            select(func.min(CallStatsHourly.day), func.max(CallStatsHourly.day))
+            # Only the years calls are accepted from: a row stored before that rule (a year
+            # 999 or 9999) must not break the page or make it a list of thousands.
+            select(func.min(CallStatsHourly.day), func.max(CallStatsHourly.day)).where(
+                CallStatsHourly.day >= EARLIEST_CALL.date(),
+                CallStatsHourly.day < LATEST_CALL.date(),
+            )
         ).one()
     if lo is None:
         return []

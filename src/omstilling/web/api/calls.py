@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from omstilling.calls.events import CallEventsIn, EventStore
 from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET
+from omstilling.errors import Invalid
 from omstilling.reports.build import build_report, period_from
+from omstilling.web import deps
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
@@ -48,6 +50,11 @@ def event_store(request: Request) -> EventStore:
 @router.post("/events", dependencies=[Depends(require("calls:write"))])
 def post_events(body: CallEventsIn, request: Request) -> dict[str, Any]:
     """Store live call events; idempotent by event id; 200 only once committed."""
+    # A clock gone wrong at the PBX: nothing dated more than a day ahead of ours.
+    latest = deps.now(request) + timedelta(days=1)
+    late = [i for i, e in enumerate(body.events) if e.at > latest]
+    if late:
+        raise Invalid(f"events[{late[0]}].at: more than a day in the future; nothing was stored")
     result = event_store(request).store(body.events)
     if result.stored:
         for listener in list(request.app.state.call_event_listeners):

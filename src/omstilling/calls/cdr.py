@@ -13,15 +13,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import Engine
 
 from omstilling.calls.ingest import Ingestor
 from omstilling.calls.legs import K_CDR, Ev, load_context
+from omstilling.calls.queue_log import MAX_LINE, bounded_lines
 from omstilling.calls.session import ensure_state
 from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 
@@ -69,8 +71,20 @@ class BadRow(ValueError):
     pass
 
 
+OVERLONG = "\x00over-long"
+
+
+def _csv_lines(fh: TextIO) -> Iterator[str]:
+    """Lines for the CSV reader, none held longer than MAX_LINE: an over-long line becomes
+    one marker row (its cut head could open a quote that swallows the next lines)."""
+    for line in bounded_lines(fh):
+        yield f"{OVERLONG}\n" if len(line) > MAX_LINE else line
+
+
 def parse_row(row: list[str], tz: object) -> Ev | None:
     """One CSV row -> a direct-call event; None for a call that went through a queue."""
+    if row and row[0] == OVERLONG:
+        raise BadRow(f"longer than {MAX_LINE:,} characters (the rest was not read)")
     if len(row) not in (16, 17, 18):
         raise BadRow(f"{len(row)} columns; a CDR line has 16 to 18")
     f = dict(zip(COLUMNS, row, strict=False))
@@ -82,6 +96,9 @@ def parse_row(row: list[str], tz: object) -> Ev | None:
         raise BadRow(f"start is not a time: {f['start'][:30]!r}") from None
     if not EARLIEST_EPOCH <= start.timestamp() < LATEST_EPOCH:
         raise BadRow(f"start {f['start'][:30]!r} is outside {CALL_YEARS}")
+    for name in ("src", "dst", "channel", "uniqueid"):
+        if len(f.get(name, "").strip()) > 100:  # the columns' width (calls.models.NAME)
+            raise BadRow(f"{name} longer than 100 characters")
     for name in ("duration", "billsec"):
         if f[name].strip() and not f[name].strip().isdigit():
             raise BadRow(f"{name} is not a number: {f[name][:30]!r}")
@@ -137,9 +154,22 @@ def import_cdr_file(
             summary.duplicates += result.duplicates
             chunk.clear()
 
+    def malformed(number: int, reason: str) -> None:
+        summary.malformed_count += 1
+        if len(summary.malformed) < 1000:
+            summary.malformed.append((str(path), number, reason))
+
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
-        for row in reader:
+        reader = csv.reader(_csv_lines(fh))
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # a field past csv's limit, a stray quote
+                summary.lines += 1
+                malformed(reader.line_num, f"not a CSV line: {exc}")
+                continue
             number = reader.line_num  # the physical line, even after a quoted line break
             summary.lines += 1
             if progress is not None:
@@ -149,9 +179,7 @@ def import_cdr_file(
             try:
                 ev = parse_row(row, context.tz)
             except BadRow as exc:
-                summary.malformed_count += 1
-                if len(summary.malformed) < 1000:
-                    summary.malformed.append((str(path), number, str(exc)))
+                malformed(number, str(exc))
                 continue
             if ev is None:
                 summary.queued += 1

@@ -147,6 +147,29 @@ assert _READERS.keys() == KINDS.keys()
 _new = tuple.__new__  # builds an Ev without the Python-level __new__ of a NamedTuple
 
 
+MAX_LINE = 4096  # a queue_log line is well under 300 characters
+MAX_FIELD = 100  # the columns' width (calls.models.NAME)
+
+
+def bounded_lines(fh: TextIO) -> Iterator[str]:
+    """The file's lines, none longer than MAX_LINE + 1 characters in memory: the rest of
+    an over-long line is read and dropped in pieces, and parse_line refuses the line
+    (a 300 MB line took 2 GB of memory and 720 MB of database)."""
+    read = fh.readline
+    while line := read(MAX_LINE + 1):
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            rest = line
+            while rest and not rest.endswith("\n"):
+                rest = read(MAX_LINE + 1)
+        yield line
+
+
+def _too_long(**fields: str | None) -> None:
+    for name, value in fields.items():
+        if value and len(value) > MAX_FIELD:
+            raise Malformed(f"{name} longer than {MAX_FIELD} characters")
+
+
 def parse_line(line: str) -> Ev | None:
     """One line -> an event, or None for an event we ignore. Raises Malformed.
 
@@ -154,6 +177,8 @@ def parse_line(line: str) -> Ev | None:
     `key` the line's identity (the line without the caller's number, see
     `blocks.identity_of`)."""
     text = line.rstrip("\r\n")
+    if len(text) > MAX_LINE:
+        raise Malformed(f"longer than {MAX_LINE:,} characters (the rest was not read)")
     parts = text.split("|")
     if len(parts) < 5:
         raise Malformed(f"{len(parts)} fields; a queue_log line has at least 5")
@@ -170,6 +195,8 @@ def parse_line(line: str) -> Ev | None:
     if not call_id or call_id == "NONE" or not queue or queue == "NONE":
         raise Malformed(f"{event} without a call id or queue")
     kind, n1, n2, target, caller = reader(event, parts[5:])
+    if len(text) > MAX_FIELD:  # only then can a field be longer than its column
+        _too_long(call_id=call_id, queue=queue, agent=agent, caller=caller, target=target)
     key = text
     if kind == K_ENTER and len(parts) > _CALLER and parts[_CALLER]:
         number = parts[_CALLER]
@@ -477,6 +504,6 @@ def import_files(
     def sources() -> Iterator[tuple[str, Iterable[str]]]:
         for path in in_time_order(paths):
             with open_log(path) as fh:
-                yield str(path), fh
+                yield str(path), bounded_lines(fh)
 
     return import_lines(engine, sources(), progress=progress, chunk_size=chunk_size, worker=worker)

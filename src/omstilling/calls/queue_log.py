@@ -164,6 +164,11 @@ def bounded_lines(fh: TextIO) -> Iterator[str]:
         yield line
 
 
+def _check_lengths(text: str) -> None:
+    if len(text) > MAX_LINE:
+        raise Malformed(f"longer than {MAX_LINE:,} characters (the rest was not read)")
+
+
 def _too_long(**fields: str | None) -> None:
     for name, value in fields.items():
         if value and len(value) > MAX_FIELD:
@@ -177,8 +182,8 @@ def parse_line(line: str) -> Ev | None:
     `key` the line's identity (the line without the caller's number, see
     `blocks.identity_of`)."""
     text = line.rstrip("\r\n")
-    if len(text) > MAX_LINE:
-        raise Malformed(f"longer than {MAX_LINE:,} characters (the rest was not read)")
+    if len(text) > MAX_FIELD:  # rare: only such a line can be too long, or hold a long field
+        _check_lengths(text)
     parts = text.split("|")
     if len(parts) < 5:
         raise Malformed(f"{len(parts)} fields; a queue_log line has at least 5")
@@ -195,7 +200,7 @@ def parse_line(line: str) -> Ev | None:
     if not call_id or call_id == "NONE" or not queue or queue == "NONE":
         raise Malformed(f"{event} without a call id or queue")
     kind, n1, n2, target, caller = reader(event, parts[5:])
-    if len(text) > MAX_FIELD:  # only then can a field be longer than its column
+    if len(text) > MAX_FIELD:
         _too_long(call_id=call_id, queue=queue, agent=agent, caller=caller, target=target)
     key = text
     if kind == K_ENTER and len(parts) > _CALLER and parts[_CALLER]:

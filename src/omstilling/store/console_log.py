@@ -34,7 +34,7 @@ LOGGED_AS: dict[str, str] = {
 }
 LOGGED = frozenset(LOGGED_AS.values())
 ERRAND_MAX = 500  # what the call was about, as typed; no more is kept
-# A PBX's call id (Asterisk: "1701234567.123"; others use UUIDs): nothing else is stored.
+# A PBX's call id (Asterisk: "1796111000.123"; others use UUIDs): nothing else is stored.
 CALL_ID = re.compile(r"[A-Za-z0-9._:@-]{1,100}")
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from omstilling.calls.queue_log import import_files, import_lines, in_time_order, text_size
+from omstilling.calls.logfiles import text_size
+from omstilling.calls.queue_log import import_files, import_lines, in_time_order
 from omstilling.calls.rebuild import rebuild
 
 DAY = 86_400

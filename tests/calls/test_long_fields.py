@@ -11,8 +11,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from omstilling.calls.cdr import import_cdr_file
+from omstilling.calls.logfiles import MAX_LINE
 from omstilling.calls.models import CallRecord
-from omstilling.calls.queue_log import MAX_LINE, import_files
+from omstilling.calls.queue_log import import_files
 from tests.calls.conftest import HANDCOUNT
 
 LONG = "4" * 200

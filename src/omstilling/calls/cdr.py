@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from omstilling.calls.ingest import Ingestor
 from omstilling.calls.legs import K_CDR, Ev, load_context
-from omstilling.calls.queue_log import MAX_LINE, bounded_lines
+from omstilling.calls.logfiles import MAX_LINE, bounded_lines
 from omstilling.calls.session import ensure_state
 from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 

@@ -10,7 +10,6 @@ read is reported with its number and skipped; the rest of the file imports.
 from __future__ import annotations
 
 import gc
-import gzip
 import itertools
 import multiprocessing
 import sys
@@ -21,7 +20,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
-from typing import TextIO
 
 from sqlalchemy import Engine, select
 
@@ -37,6 +35,7 @@ from omstilling.calls.legs import (
     K_TRANSFER,
     Ev,
 )
+from omstilling.calls.logfiles import MAX_LINE, bounded_lines, open_log
 from omstilling.calls.session import ensure_state
 from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 from omstilling.store.models import UnitQueue
@@ -147,21 +146,7 @@ assert _READERS.keys() == KINDS.keys()
 _new = tuple.__new__  # builds an Ev without the Python-level __new__ of a NamedTuple
 
 
-MAX_LINE = 4096  # a queue_log line is well under 300 characters
 MAX_FIELD = 100  # the columns' width (calls.models.NAME)
-
-
-def bounded_lines(fh: TextIO) -> Iterator[str]:
-    """The file's lines, none longer than MAX_LINE + 1 characters in memory: the rest of
-    an over-long line is read and dropped in pieces, and parse_line refuses the line
-    (a 300 MB line took 2 GB of memory and 720 MB of database)."""
-    read = fh.readline
-    while line := read(MAX_LINE + 1):
-        if len(line) > MAX_LINE and not line.endswith("\n"):
-            rest = line
-            while rest and not rest.endswith("\n"):
-                rest = read(MAX_LINE + 1)
-        yield line
 
 
 def _check_lengths(text: str) -> None:
@@ -454,24 +439,6 @@ def _import(
 def _finish(summary: ImportSummary, mapped: set[str]) -> ImportSummary:
     summary.unmapped_queues = sorted(summary.queues - mapped)
     return summary
-
-
-def open_log(path: Path) -> TextIO:
-    """A queue_log file as text; logrotate's compressed ones (`.gz`) too."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return path.open(encoding="utf-8", errors="replace", newline="")
-
-
-def text_size(path: Path) -> int:
-    """Bytes of text a file holds (what the progress counts): a gzip file's trailer
-    gives its uncompressed size (modulo 4 GiB)."""
-    size = path.stat().st_size
-    if path.suffix != ".gz" or size < 4:
-        return size
-    with path.open("rb") as fh:
-        fh.seek(-4, 2)
-        return int.from_bytes(fh.read(4), "little") or size
 
 
 def first_time(path: Path, look: int = 1000) -> float | None:

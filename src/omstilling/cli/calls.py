@@ -114,7 +114,8 @@ def import_queue_log(
     db: DbOption = None,
 ) -> None:
     """Import Asterisk queue_log files; importing the same lines again adds nothing."""
-    from omstilling.calls.queue_log import import_files, text_size
+    from omstilling.calls.logfiles import text_size
+    from omstilling.calls.queue_log import import_files
 
     _check_files(files)
     engine = open_engine(db)

@@ -1,0 +1,41 @@
+"""Reading the PBX's log files: plain or compressed, with a bound on a line's length."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+MAX_LINE = 4096  # a queue_log line is well under 300 characters
+
+
+def bounded_lines(fh: TextIO) -> Iterator[str]:
+    """The file's lines, none longer than MAX_LINE + 1 characters in memory: the rest of
+    an over-long line is read and dropped in pieces, and parse_line refuses the line
+    (a 300 MB line took 2 GB of memory and 720 MB of database)."""
+    read = fh.readline
+    while line := read(MAX_LINE + 1):
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            rest = line
+            while rest and not rest.endswith("\n"):
+                rest = read(MAX_LINE + 1)
+        yield line
+
+
+def open_log(path: Path) -> TextIO:
+    """A queue_log file as text; logrotate's compressed ones (`.gz`) too."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return path.open(encoding="utf-8", errors="replace", newline="")
+
+
+def text_size(path: Path) -> int:
+    """Bytes of text a file holds (what the progress counts): a gzip file's trailer
+    gives its uncompressed size (modulo 4 GiB)."""
+    size = path.stat().st_size
+    if path.suffix != ".gz" or size < 4:
+        return size
+    with path.open("rb") as fh:
+        fh.seek(-4, 2)
+        return int.from_bytes(fh.read(4), "little") or size

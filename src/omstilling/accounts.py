@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from omstilling.clock import utc
+from omstilling.domain.citizen import free_text, looks_like_cpr
 from omstilling.domain.labels import ACCOUNT_ROLE, AccountRole
 from omstilling.domain.organisation import Organisation
 from omstilling.errors import Invalid
@@ -56,6 +57,10 @@ BACKOFF_START = timedelta(seconds=30)
 FAILURE_WINDOW = timedelta(minutes=15)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+# What a login attempt is recorded and logged as when its user name holds a CPR number.
+CPR_SHAPED_NAME = "(shaped like a CPR number)"
 
 
 class AccountError(Invalid):
@@ -144,6 +149,8 @@ def add_user(
     username = username.strip()
     if not username:
         raise AccountError("the user name is empty")
+    free_text("username", username)
+    free_text("display_name", display_name)
     if role not in ROLES:
         raise AccountError(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
     if role == "editor" and not unit_id:
@@ -226,6 +233,10 @@ def authenticate(
     """The user's id, or AccountError; RateLimited after too many recent failures."""
     now = utc(now or datetime.now(UTC))
     username = username.strip()
+    if looks_like_cpr(username):
+        # Typed into the wrong field: no account has such a name (add_user refuses it), and
+        # the attempt is recorded and logged under a stand-in, never the number itself.
+        username = CPR_SHAPED_NAME
     with engine.begin() as conn:
         wait = login_wait(conn, username, client, now)
         if wait > timedelta(0):
@@ -352,6 +363,7 @@ def create_token(engine: Engine, name: str, scopes: list[str], now: datetime | N
         raise AccountError(f"unknown scope(s) {', '.join(unknown)}; scopes: {', '.join(SCOPES)}")
     if not scopes:
         raise AccountError("a token needs at least one --scope")
+    free_text("name", name)
     token = "omst_" + secrets.token_urlsafe(32)
     with engine.begin() as conn:
         conn.execute(

@@ -16,13 +16,16 @@ import re
 from dataclasses import replace
 from typing import Literal
 
+from omstilling.domain.errors import Invalid
 from omstilling.domain.inquiry import Inquiry, InvalidInquiry
 
 __all__ = [
     "FACTS",
     "CitizenFactError",
     "Fact",
+    "HoldsCpr",
     "checked_inquiry",
+    "free_text",
     "inquiry_from",
     "looks_like_cpr",
     "read_birth_day",
@@ -58,6 +61,28 @@ class CitizenFactError(InvalidInquiry):
     def __init__(self, field: Fact, message: str) -> None:
         self.field: Fact = field
         super().__init__(message)
+
+
+class HoldsCpr(Invalid):
+    """A free text that holds a CPR number: refused whole, named by its field, never echoed."""
+
+    cpr = True  # pages that say it in their own words ask for this
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(
+            f"{field}: looks like a CPR number; CPR numbers are never stored. Nothing was saved."
+        )
+
+
+def free_text(field: str, value: str | None) -> str:
+    """A free text as it may be stored, logged or shown: refused (HoldsCpr) when it holds a
+    CPR number. Every free-text field on the way in asks this (the edge), whichever door
+    it came through: a form, the API, the CLI, the organisation file."""
+    text = value or ""
+    if looks_like_cpr(text):
+        raise HoldsCpr(field)
+    return text
 
 
 def _plausible_date(day: int, month: int, year: int) -> bool:
@@ -154,7 +179,9 @@ def checked_inquiry(inquiry: Inquiry) -> Inquiry:
     the same rules: blank text as absent, the citizen facts checked."""
     return replace(
         inquiry,
-        query=_subject(inquiry.query),
+        # What the call is about, as typed: searched, never stored, but refused like any
+        # free text that holds a CPR number (the console's search refuses it too).
+        query=_subject(free_text("query", inquiry.query) if inquiry.query else None),
         employee=_subject(inquiry.employee),
         unit=_subject(inquiry.unit),
         task=_subject(inquiry.task),

@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import parse_phone
 from omstilling.domain.fields import Declared, declared
 from omstilling.domain.hours import validate_expression
@@ -19,11 +20,16 @@ from omstilling.domain.hours import validate_expression
 
 def excerpt(text: str, limit: int = 80) -> str:
     """A value as an error may show it: never more than `limit` characters of it (a value
-    in a file can be megabytes; the error names where it is, the excerpt what it is)."""
+    in a file can be megabytes; the error names where it is, the excerpt what it is). A
+    value that holds a CPR number is not shown at all."""
+    if looks_like_cpr(text[:10_000]):
+        return "(not shown: it holds something shaped like a CPR number)"
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text):,} characters)"
 
+
+CPR_REFUSED = "looks like a CPR number; CPR numbers are never stored: leave it out"
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -79,7 +85,17 @@ class Validator:
         text = str(value).strip()
         if required and not text:
             self.err(join(path, key), "must not be empty")
+        if self.holds_cpr(text, join(path, key)):
+            return default
         return text
+
+    def holds_cpr(self, text: str, path: str) -> bool:
+        """The one CPR guard (domain.citizen) on every text of the file: a CPR number is
+        never stored, so the whole file is refused and the value is not repeated."""
+        if looks_like_cpr(text):
+            self.err(path, CPR_REFUSED)
+            return True
+        return False
 
     def flag(self, m: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
         value = m.get(key)
@@ -119,7 +135,7 @@ class Validator:
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, str | int):
                 self.err(f"{path}.{key}[{i}]", f"must be text, got {kind(item)}")
-            else:
+            elif not self.holds_cpr(str(item), f"{path}.{key}[{i}]"):
                 out.append(str(item).strip())
         return tuple(out)
 
@@ -149,6 +165,8 @@ class Validator:
             return None
         if not isinstance(value, str) or not value.strip():
             self.err(path, f"must be an opening_hours expression, got {kind(value)}")
+            return None
+        if self.holds_cpr(value, path):  # an expression may hold comments in quotes
             return None
         problem = hours_error(value.strip())
         if problem:

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine, insert
 
 from omstilling.clock import utc
+from omstilling.domain.citizen import free_text
 from omstilling.domain.danish import parse_phone
 from omstilling.errors import Invalid
 from omstilling.store.account_models import ConsoleAction
@@ -36,6 +37,7 @@ LOGGED = frozenset(LOGGED_AS.values())
 ERRAND_MAX = 500  # what the call was about, as typed; no more is kept
 # A PBX's call id (Asterisk: "1796111000.123"; others use UUIDs): nothing else is stored.
 CALL_ID = re.compile(r"[A-Za-z0-9._:@-]{1,100}")
+ASTERISK_ID = re.compile(r"[0-9]{10}\.[0-9]{1,9}")  # uniqueid: epoch seconds "." a counter
 
 
 def checked_number(number: str | None) -> str | None:
@@ -70,6 +72,10 @@ def log_action(
         raise ValueError("at must be timezone-aware")
     if call_id and not CALL_ID.fullmatch(call_id):
         raise Invalid("call_id: not a call id of the PBX; nothing was logged")
+    if call_id and not ASTERISK_ID.fullmatch(call_id):
+        # An Asterisk id is epoch seconds and can read as a date; any other id is guarded.
+        free_text("call_id", call_id)
+    errand = free_text("errand", errand)
     number = checked_number(number)
     with engine.begin() as conn:
         result = conn.execute(

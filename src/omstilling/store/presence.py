@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from omstilling.clock import utc
+from omstilling.domain.citizen import free_text
 from omstilling.domain.presence import Absence, Presence, UnitAway, validate_absence
 from omstilling.domain.presence import validate_unit_away as _validate_away
 from omstilling.errors import NotFound
@@ -50,6 +51,7 @@ def set_absence(
 ) -> int:
     """Record a code; the code active at `start` (if any) ends there."""
     validate_absence(code, start, until)
+    note = free_text("note", note)
     start, until = utc(start), utc(until) if until else None
     with engine.begin() as conn:
         _exists(conn, EmployeeRow, employee_id)
@@ -113,6 +115,7 @@ def unit_away(
     now: datetime,
 ) -> int:
     _validate_away(start, until, None)
+    note = free_text("note", note)
     with engine.begin() as conn:
         _exists(conn, UnitRow, unit_id)
         result = conn.execute(

@@ -22,6 +22,7 @@ from omstilling.live import LiveHub, LivePublisher, make_bus
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
+from omstilling.web import accesslog
 from omstilling.web.auth import LoginRequired, login_redirect_target
 from omstilling.web.headers import SecurityHeaders
 from omstilling.web.limits import BodyGuard
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         "routing advice, presence, messages and call statistics.",
     )
     _state(app, settings, engine)
+    accesslog.install()  # no CPR number in the access log's request lines
     app.add_middleware(BodyGuard)
     # HSTS when the municipality serves the app over https (its base URL says so).
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from omstilling.accounts import Principal
 from omstilling.domain.boards import absence_until_text, board
+from omstilling.domain.citizen import HoldsCpr
 from omstilling.domain.own_absence import chosen_absence
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.store import presence as store
@@ -98,6 +99,10 @@ def set_my_absence(
         store.set_absence(
             d.engine, user.employee_id, code, now, until, note, actor=user.name, now=now
         )
+    except HoldsCpr:
+        raise HTTPException(
+            422, "Noten ligner et CPR-nummer. Skriv det aldrig her; intet er gemt."
+        ) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return RedirectResponse("/mig?saved=1", status_code=303)

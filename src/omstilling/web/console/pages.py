@@ -20,7 +20,7 @@ from omstilling.accounts import (
     end_session,
 )
 from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
-from omstilling.domain.citizen import CitizenFactError, inquiry_from
+from omstilling.domain.citizen import CitizenFactError, inquiry_from, looks_like_cpr
 from omstilling.domain.danish import format_clock, format_moment, format_phone, format_wait
 from omstilling.domain.hours import compile_schedule
 from omstilling.domain.labels import ACCOUNT_ROLE, ADVICE_ACTION, CITIZEN_FACT, ENTITY_KIND
@@ -270,9 +270,16 @@ def employee_state(
     return ("Til stede", "ok") if cls == "ok" else (state, cls)
 
 
-@router.get("/console/search", response_class=HTMLResponse)
-def console_search(request: Request, user: PageUser, q: str = "") -> HTMLResponse:
+@router.post("/console/search", response_class=HTMLResponse)
+def console_search(
+    request: Request, user: PageUser, q: Annotated[str, Form(max_length=300)] = ""
+) -> HTMLResponse:
+    """The search as the operator types. A POST: what a citizen said is not put in a URL,
+    where access logs and proxies keep it (issue 12 item 4)."""
     _operator(user)
+    if looks_like_cpr(q):
+        # Not searched, not shown back: the errand of the call is never a CPR number.
+        return render(request, "_results.html", user, results=[], q="", cpr=True)
     d = directory(request)
     indexed = d.indexed()
     rows: list[ResultRow] = []

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from omstilling.accounts import Principal
 from omstilling.clock import utc
 from omstilling.domain import orgedit
+from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import format_date
 from omstilling.domain.labels import UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit
@@ -378,6 +379,10 @@ def report_away(request: Request, user: PageUser, unit_id: str, form: Posted) ->
             errors.append(f"{label}: vælg dato og klokkeslæt")
     if not errors and moments["until"] <= max(moments["start"], now):
         errors.append("Til: skal ligge efter fra-tidspunktet og efter nu")
+    if looks_like_cpr(posted["note"]):
+        # Not shown back either: the field is emptied (the one CPR guard, domain.citizen).
+        errors.append("Note: ligner et CPR-nummer; skriv det aldrig her")
+        posted["note"] = ""
     if errors:
         return unit_page(
             request, user, org, unit, section="vaek", posted=posted, errors=errors, status=422

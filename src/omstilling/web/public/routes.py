@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import format_clock, format_date, format_phone
 from omstilling.domain.hours import Schedule, compile_schedule
 from omstilling.domain.labels import UNIT_KIND
@@ -76,8 +77,15 @@ def opening_hours_specification(schedule: Schedule, at: datetime) -> list[dict[s
     return out
 
 
+def public_text(text: str) -> str:
+    """A free text as the public may see it: never one that fails the CPR guard. Imports
+    and edits refuse such a text (issue 12 item 4); this keeps one stored before that,
+    or by any other door, off the public pages."""
+    return "" if looks_like_cpr(text) else text
+
+
 def _number(n: Number) -> dict[str, str]:
-    return {"number": n.e164, "display": format_phone(n.e164), "label": n.label}
+    return {"number": n.e164, "display": format_phone(n.e164), "label": public_text(n.label)}
 
 
 def public_unit(org: Organisation, unit: Unit, at: datetime) -> dict[str, Any]:
@@ -93,20 +101,23 @@ def public_unit(org: Organisation, unit: Unit, at: datetime) -> dict[str, Any]:
                 employees.append(
                     {
                         "id": e.id,
-                        "name": e.name,
-                        "title": e.title,
+                        "name": public_text(e.name),
+                        "title": public_text(e.title),
                         "phone": {"number": number, "display": format_phone(number)},
                     }
                 )
     return {
         "id": unit.id,
-        "name": unit.name,
+        "name": public_text(unit.name),
         "kind": unit.kind,
         "parent": unit.parent,
-        "description": unit.description,
-        "address": unit.address,
+        "description": public_text(unit.description),
+        "address": public_text(unit.address),
         "numbers": [_number(n) for n in unit.numbers],
-        "phone_hours": {"expression": expression, "text": schedule.week_text(at)},
+        "phone_hours": {
+            "expression": public_text(expression),
+            "text": public_text(schedule.week_text(at)),
+        },
         "openingHoursSpecification": opening_hours_specification(schedule, at),
         "direct_numbers_withheld": sensitive,
         "employees": employees,

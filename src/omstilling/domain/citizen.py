@@ -50,6 +50,7 @@ _CANDIDATE = re.compile(
     rf"(?<![0-9+])(?=([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}"
     rf"[0-9]{{2}}{_SEP}[0-9]{{2}}(?![0-9]))"
 )
+_DIGIT = re.compile(r"[0-9]")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # Replacement numbers (erstatningspersonnumre) add 60 to the day.
 _REPLACEMENT_DAY_OFFSET = 60
@@ -102,6 +103,8 @@ def looks_like_cpr(text: str) -> bool:
     date keeps phone numbers (eight digits; "+45 86 15 15 15") and case numbers out;
     beyond that the guard leans towards refusing: a harmless number refused costs the
     operator a retype, a CPR number stored breaks the law."""
+    if len(text) < 10 or _DIGIT.search(text) is None:  # most texts: names, titles, words
+        return False
     for found in _CANDIDATE.finditer(text):
         day, month, year = (int(found.group(i)) for i in (1, 2, 3))
         if _plausible_date(day, month, year):

@@ -243,3 +243,15 @@ def test_the_cli_refuses_a_cpr_note_with_exit_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "CPR" in done.stderr and "1506" not in done.stdout + done.stderr
+
+
+def test_the_unit_editor_refuses_a_cpr_description_in_danish(engine: Engine, app: FastAPI) -> None:
+    with sign_in(app, "red") as red:
+        r = red.post(
+            "/enheder/jobcenter/grunddata",
+            data={"description": f"Sag {EN_DASH}", "address": "", "csrf_token": csrf(red)},
+        )
+    assert r.status_code == 422 and "ligner et CPR-nummer" in r.text
+    with engine.connect() as conn:
+        stored = conn.execute(select(UnitRow.description).where(UnitRow.id == "jobcenter"))
+        assert "1506" not in stored.scalar_one()

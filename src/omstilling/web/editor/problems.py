@@ -69,6 +69,8 @@ MESSAGE_DA = [
     (re.compile(r"^must be 2-8 digits, got '(.*)'$"), r"skal være 2-8 cifre, ikke '\1'"),
     (re.compile(r"^is before sent$"), "ligger før datoen for udsendelsen"),
     (re.compile(r"^'(.*)' is not a valid id .*$"), r"'\1' er ikke et gyldigt id (a-z, 0-9, -)"),
+    (re.compile(r"^looks like a CPR number.*$"), "ligner et CPR-nummer; skriv det aldrig her"),
+    (re.compile(r"^\(not shown: .*CPR number\)$"), "ligner et CPR-nummer; skriv det aldrig her"),
 ]
 
 

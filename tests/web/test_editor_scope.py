@@ -236,6 +236,10 @@ def test_issue_12_item_7_a_name_set_by_an_admin_stays_when_the_editor_saves(
         data = employee_form(org, "anne-familie", tasks=["underretning", "sygedagpenge"])
         r = post(admin, "/enheder/familie/medarbejdere/anne-familie", data)
         assert r.status_code == 303, r.text
+    # The page keeps the name selected (it is not one of the unit's people), so saving the
+    # form unchanged keeps it rather than clearing it.
+    page = editor.get("/enheder/jobcenter").text
+    assert '<option value="anne-familie" selected>' in page
     r = post(
         editor,
         "/enheder/jobcenter/regler",

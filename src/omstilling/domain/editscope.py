@@ -99,7 +99,7 @@ def trespasses(
     for kind, old_all, new_all in kinds:
         for ident in [*old_all, *(i for i in new_all if i not in old_all)]:
             old, new = old_all.get(ident), new_all.get(ident)
-            if old == new:
+            if old is new or old == new:  # an edit keeps the objects it does not change
                 continue
             if not _inside(old, scope) or not _inside(new, scope):
                 if not _only_drops_own_tasks(before, old, new, scope):

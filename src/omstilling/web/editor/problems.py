@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from omstilling import orgfile
+from omstilling.domain.editscope import Trespass
 from omstilling.domain.organisation import Organisation
 
 FIELD_LABELS = {
@@ -25,6 +26,11 @@ FIELD_LABELS = {
     "transfer_only_to.employee": "omstil kun til",
     "transfer_only_to.number": "omstil kun til",
     "secretary.employee": "sekretær",
+    "distribution.rules": "sagsfordeling",
+    "distribution.default": "sagsfordeling, ellers",
+    "parent": "overordnet enhed",
+    "employees": "medarbejdere",
+    "unit": "enhed",
     "secretary.roles": "sekretærens roller",
     "distribution.rules.employee": "sagsfordeling",
     "distribution.rules.unit": "sagsfordeling",
@@ -72,6 +78,15 @@ MESSAGE_DA = [
     (re.compile(r"^looks like a CPR number.*$"), "ligner et CPR-nummer; skriv det aldrig her"),
     (re.compile(r"^\(not shown: .*CPR number\)$"), "ligner et CPR-nummer; skriv det aldrig her"),
 ]
+
+
+# What a trespass names, in the words of the page (issue 12 item 7).
+KIND_DA = {
+    "unit": "enheden",
+    "task": "opgaven",
+    "employee": "medarbejderen",
+    "mailing": "udsendelsen",
+}
 
 
 class EditError(ValueError):
@@ -153,3 +168,47 @@ def humanise(org: Organisation, problem: str) -> str:
         row = re.search(r"\[(\d+)\]", rest)
         parts.append(f"{label} (række {int(row.group(1)) + 1})" if row else label)
     return f"{' › '.join(parts) or path}: {message}"
+
+
+# --- outside the editor's units (issue 12 item 7) ------------------------------------------------
+
+
+def outside(before: Organisation, after: Organisation, trespasses: list[Trespass]) -> list[str]:
+    """Each trespass as a line of the form's error box: where, which field, what it names."""
+    out: list[str] = []
+    for t in trespasses:
+        if t.field:
+            where = _where(after, t.kind, t.entity_id)
+            label = FIELD_LABELS.get(t.field, t.field)
+            what = f"{KIND_DA[t.named or 'unit']} '{t.ident}' hører ikke til dine enheder"
+            line = f"{where} › {label}: {what}" if where else f"{label}: {what}"
+        elif t.entity_id in _all_ids(before, t.kind):
+            line = f"id '{t.entity_id}' bruges allerede af en anden enhed"
+        else:
+            line = f"{KIND_DA[t.kind]} '{t.entity_id}' hører ikke til dine enheder"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def _all_ids(org: Organisation, kind: str) -> set[str]:
+    if kind == "unit":
+        return set(org.units)
+    if kind == "task":
+        return set(org.tasks)
+    return set(org.employees if kind == "employee" else org.mailings)
+
+
+def _where(org: Organisation, kind: str, ident: str) -> str:
+    """`Jobcenter › Kontanthjælp`: the unit and the entity the field belongs to."""
+    if kind == "unit":
+        unit = org.units.get(ident)
+        return unit.name if unit else ident
+    if kind == "mailing":
+        mailing = org.mailings.get(ident)
+        return f"udsendelse '{mailing.title}'" if mailing else "udsendelse"
+    entity = org.tasks.get(ident) if kind == "task" else org.employees.get(ident)
+    if entity is None:
+        return ident
+    unit = org.units.get(entity.unit)
+    return f"{unit.name} › {entity.name}" if unit else entity.name

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 
 from omstilling.accounts import Principal
 from omstilling.clock import utc
-from omstilling.domain import orgedit
+from omstilling.domain import editscope, orgedit
 from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import format_date
 from omstilling.domain.labels import UNIT_KIND
@@ -55,6 +55,11 @@ def editable(request: Request, user: Principal, unit_id: str) -> tuple[Organisat
     if not user.may_edit_unit(org, unit_id):
         raise HTTPException(403, "du kan kun redigere din egen enhed og enhederne under den")
     return org, org.units[unit_id]
+
+
+def edit_scope(org: Organisation, user: Principal) -> frozenset[str] | None:
+    """The units whose tasks and people this user may name: None (all) for an admin."""
+    return None if user.is_admin else editscope.editor_units(org, user.unit_id)
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -120,10 +125,18 @@ def _save(
     """Apply one form's edit: validated like the file, saved and audited, or shown again."""
     org, unit = editable(request, user, unit_id)
     try:
-        new, warnings = problems.validated(org, edit(org))
+        edited = edit(org)
+        # Issue 12 item 7: only the editor's own units, and only their tasks and people named.
+        editscope.check_edit(org, edited, edit_scope(org, user))
+        new, warnings = problems.validated(org, edited)
     except problems.EditError as exc:
         return unit_page(
             request, user, org, unit, section=section, posted=posted, errors=exc.errors, status=422
+        )
+    except editscope.OutsideUnits as exc:
+        errors = problems.outside(org, edited, exc.trespasses)
+        return unit_page(
+            request, user, org, unit, section=section, posted=posted, errors=errors, status=403
         )
     changes = save_edit(
         request.app.state.engine,

@@ -162,7 +162,7 @@ POLICY: dict[str, May] = {
     ),
     # --- the console: operators ---------------------------------------------------------------
     "GET /": may(*OPERATORS, redirects_away=True),
-    "GET /console/search": may(*OPERATORS, url="/console/search?q=pas"),
+    "POST /console/search": may(*OPERATORS, form={"q": "pas"}),
     "POST /console/advice": may(*OPERATORS, form={"kind": "task", "id": "kontanthjaelp"}),
     "POST /console/actions": may(*OPERATORS, form={"action": "none"}),
     "GET /console/events": may(*OPERATORS),

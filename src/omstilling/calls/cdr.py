@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from omstilling.calls.ingest import Ingestor
 from omstilling.calls.legs import K_CDR, Ev, load_context
-from omstilling.calls.logfiles import MAX_LINE, bounded_lines
+from omstilling.calls.logfiles import MAX_LINE, bounded_lines, open_log, reading
 from omstilling.calls.session import ensure_state
 from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 
@@ -81,6 +81,17 @@ def _csv_lines(fh: TextIO) -> Iterator[str]:
         yield f"{OVERLONG}\n" if len(line) > MAX_LINE else line
 
 
+def _check_characters(f: dict[str, str]) -> None:
+    """PostgreSQL takes no NUL in a text (it aborted the whole import); bytes that were
+    not UTF-8 were read as U+FFFD. The caller's name (clid) is never stored: an old PBX
+    may write it in Latin-1, and that costs no call."""
+    for name, value in f.items():
+        if "\x00" in value:
+            raise BadRow(f"{name} holds a NUL byte")
+        if "\ufffd" in value and name != "clid":
+            raise BadRow(f"{name} is not UTF-8 (a byte that is not text)")
+
+
 def parse_row(row: list[str], tz: object) -> Ev | None:
     """One CSV row -> a direct-call event; None for a call that went through a queue."""
     if row and row[0] == OVERLONG:
@@ -88,6 +99,7 @@ def parse_row(row: list[str], tz: object) -> Ev | None:
     if len(row) not in (16, 17, 18):
         raise BadRow(f"{len(row)} columns; a CDR line has 16 to 18")
     f = dict(zip(COLUMNS, row, strict=False))
+    _check_characters(f)
     if f["lastapp"].strip().lower() == "queue":
         return None
     try:
@@ -159,8 +171,8 @@ def import_cdr_file(
         if len(summary.malformed) < 1000:
             summary.malformed.append((str(path), number, reason))
 
-    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(_csv_lines(fh))
+    with open_log(path) as fh:  # plain, or compressed by logrotate (.gz)
+        reader = csv.reader(reading(path, _csv_lines(fh)))
         while True:
             try:
                 row = next(reader)

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 MAX_LINE = 4096  # a queue_log line is well under 300 characters
+
+# What reading a damaged file raises: a truncated .gz (EOFError), one that is not gzip at
+# all (gzip.BadGzipFile, an OSError), a damaged stream (zlib.error), a read that fails.
+READ_ERRORS = (EOFError, OSError, zlib.error, UnicodeDecodeError)
+
+
+class Unreadable(Exception):
+    """A log file broke off or could not be read: names the file and why."""
+
+    def __init__(self, path: Path, cause: BaseException) -> None:
+        self.path = path
+        reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+        super().__init__(f"{path}: {reason}")
+
+
+def reading(path: Path, lines: Iterable[str]) -> Iterator[str]:
+    """`lines`, with a read that fails raised as Unreadable naming the file."""
+    try:
+        yield from lines
+    except READ_ERRORS as exc:
+        raise Unreadable(path, exc) from exc
 
 
 def bounded_lines(fh: TextIO) -> Iterator[str]:
@@ -24,7 +46,7 @@ def bounded_lines(fh: TextIO) -> Iterator[str]:
 
 
 def open_log(path: Path) -> TextIO:
-    """A queue_log file as text; logrotate's compressed ones (`.gz`) too."""
+    """A log file (queue_log, CDR) as text; logrotate's compressed ones (`.gz`) too."""
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
     return path.open(encoding="utf-8", errors="replace", newline="")

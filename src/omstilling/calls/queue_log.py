@@ -35,7 +35,7 @@ from omstilling.calls.legs import (
     K_TRANSFER,
     Ev,
 )
-from omstilling.calls.logfiles import MAX_LINE, bounded_lines, open_log
+from omstilling.calls.logfiles import MAX_LINE, bounded_lines, open_log, reading
 from omstilling.calls.session import ensure_state
 from omstilling.domain.kpi import CALL_YEARS, EARLIEST_EPOCH, LATEST_EPOCH
 from omstilling.store.models import UnitQueue
@@ -64,14 +64,27 @@ class Malformed(ValueError):
     pass
 
 
+# A duration (hold, ring, talk, wait) of more than a day is no call's: and a number past
+# the columns' range (a 32-bit integer) aborted the import with a traceback.
+MAX_SECONDS = 86_400
+
+
 def _int(text: str, what: str) -> int:
     try:
-        return int(text)
+        n = int(text)
     except ValueError:
         try:
-            return round(float(text))
-        except ValueError:
+            n = round(float(text))
+        except (ValueError, OverflowError):  # "²" passes isdigit; "1e400" is infinite
             raise Malformed(f"{what} is not a number: {text[:30]!r}") from None
+    if not -MAX_SECONDS <= n <= MAX_SECONDS:
+        raise Malformed(f"{what} is more than a day: {text[:30]!r}")
+    return n
+
+
+def _seconds(text: str, what: str) -> int:
+    """A duration: short decimal digits the quick way, the rest through `_int`."""
+    return int(text) if len(text) < 5 and text.isdecimal() else _int(text, what)
 
 
 def _opt_int(data: list[str], i: int, what: str) -> int | None:
@@ -88,21 +101,13 @@ def _enter(event: str, data: list[str]) -> _Fields:
 def _connect(event: str, data: list[str]) -> _Fields:
     if not data or data[0] == "":
         raise Malformed("CONNECT without holdtime")
-    hold = int(data[0]) if data[0].isdigit() else _int(data[0], "holdtime")
-    return K_CONNECT, hold, _opt_int(data, 2, "ringtime"), None, None
+    return K_CONNECT, _seconds(data[0], "holdtime"), _opt_int(data, 2, "ringtime"), None, None
 
 
 def _complete(event: str, data: list[str]) -> _Fields:
     if len(data) < 2:
         raise Malformed(f"{event} needs holdtime and calltime")
-    hold, talk = data[0], data[1]
-    return (
-        K_COMPLETE,
-        int(hold) if hold.isdigit() else _int(hold, "holdtime"),
-        int(talk) if talk.isdigit() else _int(talk, "calltime"),
-        None,
-        None,
-    )
+    return K_COMPLETE, _seconds(data[0], "holdtime"), _seconds(data[1], "calltime"), None, None
 
 
 def _unanswered(kind: int) -> Callable[[str, list[str]], _Fields]:
@@ -154,6 +159,14 @@ def _check_lengths(text: str) -> None:
         raise Malformed(f"longer than {MAX_LINE:,} characters (the rest was not read)")
 
 
+def _check_characters(text: str) -> None:
+    # PostgreSQL takes no NUL in a text (it aborted the whole import); bytes that were not
+    # UTF-8 were read as U+FFFD, and a line that is not what the PBX wrote is not stored.
+    if "\x00" in text:
+        raise Malformed("holds a NUL byte")
+    raise Malformed("not UTF-8 (a byte that is not text)")
+
+
 def _too_long(**fields: str | None) -> None:
     for name, value in fields.items():
         if value and len(value) > MAX_FIELD:
@@ -169,6 +182,8 @@ def parse_line(line: str) -> Ev | None:
     text = line.rstrip("\r\n")
     if len(text) > MAX_FIELD:  # rare: only such a line can be too long, or hold a long field
         _check_lengths(text)
+    if "\x00" in text or "\ufffd" in text:  # cheap: ASCII text cannot hold U+FFFD at all
+        _check_characters(text)
     parts = text.split("|")
     if len(parts) < 5:
         raise Malformed(f"{len(parts)} fields; a queue_log line has at least 5")
@@ -179,7 +194,7 @@ def parse_line(line: str) -> Ev | None:
             raise Malformed(f"no event name: {event[:30]!r}")
         _time(stamp)
         return None
-    at = float(stamp) if stamp.isdigit() else _time(stamp)
+    at = float(stamp) if stamp.isdecimal() else _time(stamp)
     if not EARLIEST_EPOCH <= at < LATEST_EPOCH:
         raise Malformed(f"time {stamp[:30]!r} is outside {CALL_YEARS}")
     if not call_id or call_id == "NONE" or not queue or queue == "NONE":
@@ -442,9 +457,10 @@ def _finish(summary: ImportSummary, mapped: set[str]) -> ImportSummary:
 
 
 def first_time(path: Path, look: int = 1000) -> float | None:
-    """The time of the first readable line among the first `look` lines."""
+    """The time of the first readable line among the first `look` lines (read with the
+    same bound as the import: a file that began with a 300 MB line took 700 MB here)."""
     with open_log(path) as fh:
-        for line in islice(fh, look):
+        for line in islice(reading(path, bounded_lines(fh)), look):
             stamp = line.split("|", 1)[0]
             try:
                 return _time(stamp)
@@ -476,6 +492,6 @@ def import_files(
     def sources() -> Iterator[tuple[str, Iterable[str]]]:
         for path in in_time_order(paths):
             with open_log(path) as fh:
-                yield str(path), bounded_lines(fh)
+                yield str(path), reading(path, bounded_lines(fh))
 
     return import_lines(engine, sources(), progress=progress, chunk_size=chunk_size, worker=worker)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from omstilling.calls.logfiles import Unreadable
 from omstilling.cli import app
 from omstilling.cli.common import CommandGroup, DbOption, fail, open_engine
 
@@ -39,9 +39,18 @@ def _progress(total: int) -> Progress:
 
 
 def _check_files(files: list[Path]) -> None:
+    """Every file there and readable before anything is imported: one line naming it."""
     for f in files:
-        if not f.is_file():
+        if f.is_dir():
+            raise fail(f"{f}: is a directory, not a log file", 2)
+        if not f.exists():
             raise fail(f"{f}: no such file", 2)
+        if not f.is_file():
+            raise fail(f"{f}: not a regular file", 2)
+        try:
+            f.open("rb").close()
+        except OSError as exc:
+            raise fail(f"{f}: cannot be read ({exc.strerror or exc})", 2) from None
 
 
 def _print_malformed(malformed: list[tuple[str, int, str]], count: int) -> None:
@@ -71,12 +80,14 @@ MaxMalformed = Annotated[
 ]
 
 
-def _check_share(lines: int, malformed: int, max_share: float) -> None:
+def _check_share(files: list[Path], lines: int, malformed: int, max_share: float) -> None:
     """A file that is mostly not call data was probably the wrong file: say so, exit 1."""
     if lines and malformed * 100 > max_share * lines:
+        named = str(files[0]) if len(files) == 1 else f"{len(files)} files"
         raise fail(
-            f"{malformed} of {lines} line(s) were malformed (more than {max_share:g} %): "
-            "is this the right file? The valid lines are stored; importing again adds nothing",
+            f"{named}: {malformed} of {lines} line(s) were malformed (more than "
+            f"{max_share:g} %): is this the right file? The valid lines are stored; "
+            "importing again adds nothing",
             1,
         )
 
@@ -93,22 +104,23 @@ class _Read:
         self.bar.advance(self.task, n)
 
 
-def _broken_off(exc: Exception, read: _Read) -> typer.Exit:
+def _broken_off(exc: Unreadable, read: _Read) -> typer.Exit:
     return fail(
-        f"the import stopped after {read.bytes:,} byte(s) of text: {exc or type(exc).__name__}"
-        " (a truncated or damaged file?). What was read before that is stored; running the "
-        "same import again is safe: lines already stored are recognised and skipped",
+        f"{exc.path}: the import stopped after {read.bytes:,} byte(s) of text: "
+        f"{str(exc).removeprefix(f'{exc.path}: ')} (a truncated or damaged file?). What was "
+        "read before that is stored; running the same import again is safe: lines already "
+        "stored are recognised and skipped",
         1,
     )
-
-
-UNREADABLE = (EOFError, OSError, zlib.error, UnicodeDecodeError)
 
 
 @calls_app.command("import-queue-log")
 def import_queue_log(
     files: Annotated[
-        list[Path], typer.Argument(help="Asterisk queue_log file(s), plain or .gz, in any order")
+        list[Path],
+        typer.Argument(
+            help="Asterisk queue_log file(s), plain or .gz, in any order", readable=False
+        ),
     ],
     max_malformed: MaxMalformed = 50.0,
     db: DbOption = None,
@@ -124,7 +136,7 @@ def import_queue_log(
         read = _Read(bar, bar.add_task("queue_log", total=total))
         try:
             summary = import_files(engine, files, progress=read)
-        except UNREADABLE as exc:
+        except Unreadable as exc:
             raise _broken_off(exc, read) from None
     _print_malformed(summary.malformed, summary.malformed_count)
     typer.echo(
@@ -139,26 +151,30 @@ def import_queue_log(
             "queues that map to no unit (kept, reported as unmapped): "
             + ", ".join(summary.unmapped_queues)
         )
-    _check_share(summary.lines, summary.malformed_count, max_malformed)
+    _check_share(files, summary.lines, summary.malformed_count, max_malformed)
 
 
 @calls_app.command("import-cdr")
 def import_cdr(
-    file: Annotated[Path, typer.Argument(help="Asterisk cdr_csv file (Master.csv)")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Asterisk cdr_csv file (Master.csv), plain or .gz", readable=False),
+    ],
     max_malformed: MaxMalformed = 50.0,
     db: DbOption = None,
 ) -> None:
     """Import direct calls from an Asterisk CDR CSV; calls through a queue are left to queue_log."""
     from omstilling.calls.cdr import import_cdr_file
+    from omstilling.calls.logfiles import text_size
 
     _check_files([file])
     engine = open_engine(db)
-    total = file.stat().st_size
+    total = text_size(file)
     with _progress(total) as bar:
         read = _Read(bar, bar.add_task("CDR", total=total))
         try:
             summary = import_cdr_file(engine, file, progress=read)
-        except UNREADABLE as exc:
+        except Unreadable as exc:
             raise _broken_off(exc, read) from None
     _print_malformed(summary.malformed, summary.malformed_count)
     typer.echo(
@@ -167,7 +183,7 @@ def import_cdr(
         f"queue_log), {summary.malformed_count} malformed line(s) skipped"
         + _malformed_lines(summary.malformed, summary.malformed_count)
     )
-    _check_share(summary.lines, summary.malformed_count, max_malformed)
+    _check_share([file], summary.lines, summary.malformed_count, max_malformed)
 
 
 @calls_app.command("rebuild")

@@ -18,14 +18,28 @@ from omstilling.store.organisation import StaleRevision, import_organisation, lo
 db_app = CommandGroup(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-FileArg = Annotated[Path, typer.Argument(help="The organisation file (YAML, format omstilling/1)")]
+FileArg = Annotated[
+    Path,
+    typer.Argument(help="The organisation file (YAML, format omstilling/1)", readable=False),
+]
+
+
+def _check_file(path: Path) -> None:
+    """One line naming the file when it is no file to read."""
+    if path.is_dir():
+        raise fail(f"{path}: is a directory, not an organisation file")
+    if not path.is_file():
+        raise fail(f"{path}: no such file")
+    try:
+        path.open("rb").close()
+    except OSError as exc:
+        raise fail(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def read_file(path: Path) -> orgfile.ParseResult:
     """Parse and validate a file, or print every problem and exit 1."""
+    _check_file(path)
     try:
-        if not path.is_file():
-            raise fail(f"{path}: no such file")
         size = path.stat().st_size
         if size > orgfile.MAX_BYTES:
             raise orgfile.OrgFileError(

@@ -133,7 +133,8 @@ def get_messages(
             if employee is None:
                 raise Forbidden("name an employee or a unit of your own")
         asked = org.employees[employee].unit if employee in org.employees else unit
-        if asked is not None and asked not in _home_units(org, who):
+        # An id that names nobody is refused as well: no probing for ids without the scope.
+        if asked is None or asked not in _home_units(org, who):
             raise Forbidden("you may see only the messages of your own unit")
     found = messages.list_messages(
         d.engine, now=now, employee=employee, unit=unit, status=status, overdue=overdue, org=org

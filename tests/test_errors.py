@@ -52,7 +52,11 @@ def test_the_app_answers_each_kind_with_its_status_and_text(
     with TestClient(app) as client:
         r = client.get("/raise")
     assert r.status_code == status
-    assert r.json() == {"detail": str(error)}
+    if status == 422:  # the documented list of {loc, msg, type} (issue 12 item 12)
+        loc = ["query", "birth_day"]
+        assert r.json() == {"detail": [{"loc": loc, "msg": str(error), "type": "invalid"}]}
+    else:
+        assert r.json() == {"detail": str(error)}
 
 
 @pytest.mark.parametrize(("error", "_status", "code"), RAISED)

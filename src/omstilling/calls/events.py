@@ -61,7 +61,11 @@ class CallEventIn(BaseModel):
     id: str = Field(min_length=1, max_length=150)
     call_id: str = Field(min_length=1, max_length=100)
     type: EventType
-    at: datetime = Field(description="ISO 8601 with a zone offset, e.g. 2026-12-01T10:15:03+01:00")
+    at: datetime = Field(
+        description="ISO 8601 with a zone offset, e.g. 2026-12-01T10:15:03+01:00; "
+        "in the years 2000-2099, at most a day ahead of the server's clock",
+        json_schema_extra={"pattern": "^20[0-9]{2}-"},
+    )
     queue: str | None = Field(None, max_length=100)
     caller: str | None = Field(None, max_length=100)
     agent: str | None = Field(None, max_length=100)

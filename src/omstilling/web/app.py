@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from omstilling import __version__
 from omstilling.directory import Directory
@@ -23,6 +24,7 @@ from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import SnapshotCache
 from omstilling.web import accesslog
+from omstilling.web.api import errors
 from omstilling.web.auth import LoginRequired, login_redirect_target
 from omstilling.web.headers import SecurityHeaders
 from omstilling.web.limits import BodyGuard
@@ -124,10 +126,27 @@ def _exception_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
         # One mapping from the catalogue's kinds to HTTP answers (omstilling.domain.errors);
-        # the texts name what is wrong and never repeat a citizen's fact.
-        return JSONResponse(status_code=exc.kind.http_status, content={"detail": str(exc)})
+        # the texts name what is wrong and never repeat a citizen's fact. The shapes are
+        # those the OpenAPI documents (omstilling.web.api.errors).
+        return JSONResponse(
+            status_code=exc.kind.http_status, content={"detail": errors.domain_detail(request, exc)}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        allowed = errors.allowed_methods(request) if exc.status_code == 405 else []
+        if allowed:  # every route's methods, not only the first route's
+            headers["Allow"] = ", ".join(allowed)
+        if exc.status_code == 422 and not isinstance(exc.detail, list):
+            detail: Any = [errors.invalid(str(exc.detail))]
+        else:
+            detail = exc.detail
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=headers)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
 
 def _routers(app: FastAPI) -> None:
@@ -149,7 +168,7 @@ def _routers(app: FastAPI) -> None:
     app.include_router(boards.router)
     app.include_router(editor.router)
     app.include_router(public.pages)
-    app.include_router(public.api)
+    app.include_router(public.api, responses=errors.answers(503))
     app.include_router(live.router)
     app.include_router(console_messages.router)
     app.include_router(message_pages.router)

@@ -31,6 +31,7 @@ from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET
 from omstilling.errors import Invalid
 from omstilling.reports.build import build_report, period_from
 from omstilling.web import deps
+from omstilling.web.api.errors import AUTH, BODY, answers
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
@@ -47,7 +48,9 @@ def event_store(request: Request) -> EventStore:
     return store
 
 
-@router.post("/events", dependencies=[Depends(require("calls:write"))])
+@router.post(
+    "/events", dependencies=[Depends(require("calls:write"))], responses=answers(*AUTH, *BODY)
+)
 def post_events(body: CallEventsIn, request: Request) -> dict[str, Any]:
     """Store live call events; idempotent by event id; 200 only once committed."""
     # A clock gone wrong at the PBX: nothing dated more than a day ahead of ours.
@@ -89,7 +92,21 @@ def render(report: dict[str, Any], fmt: str) -> bytes:
     return render_report(report).encode("utf-8")
 
 
-@router.get("/report", dependencies=[Depends(require("reports:read"))])
+@router.get(
+    "/report",
+    dependencies=[Depends(require("reports:read"))],
+    responses={
+        200: {
+            "description": "The report in the format asked for",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in CONTENT_TYPES.values()
+                if not media.startswith("application/json")
+            },
+        },
+        **answers(*AUTH, 422),
+    },
+)
 def get_report(
     request: Request,
     quarter: str | None = None,

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import Employee, Number, Organisation, Unit
 from omstilling.errors import NotFound
+from omstilling.web.api.errors import AUTH, answers
 from omstilling.web.auth import require
 from omstilling.web.deps import directory
 
@@ -72,14 +73,18 @@ def health(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/units", dependencies=[Depends(require("advice:read"))])
+@router.get("/units", dependencies=[Depends(require("advice:read"))], responses=answers(*AUTH, 503))
 def units(request: Request) -> list[dict[str, Any]]:
     """Every unit, in the organisation's order."""
     org = snapshot(request)
     return [unit_summary(org, u) for u in org.units.values()]
 
 
-@router.get("/units/{unit_id}", dependencies=[Depends(require("advice:read"))])
+@router.get(
+    "/units/{unit_id}",
+    dependencies=[Depends(require("advice:read"))],
+    responses=answers(*AUTH, 404, 422, 503),
+)
 def unit(unit_id: str, request: Request) -> dict[str, Any]:
     org = snapshot(request)
     u = org.units.get(unit_id)
@@ -118,7 +123,11 @@ def unit(unit_id: str, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/employees/{employee_id}", dependencies=[Depends(require("advice:read"))])
+@router.get(
+    "/employees/{employee_id}",
+    dependencies=[Depends(require("advice:read"))],
+    responses=answers(*AUTH, 404, 422, 503),
+)
 def employee(employee_id: str, request: Request) -> dict[str, Any]:
     org = snapshot(request)
     e = org.employees.get(employee_id)

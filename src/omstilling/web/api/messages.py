@@ -9,7 +9,7 @@ details.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,20 +20,26 @@ from omstilling.domain.callbacks import OUTCOMES, STATUSES, Outcome, Status
 from omstilling.domain.organisation import Organisation
 from omstilling.errors import Forbidden
 from omstilling.web import deps
+from omstilling.web.api.errors import AUTH, BODY, answers
 from omstilling.web.auth import require
 from omstilling.web.deps import MessageId
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 Who = Annotated[Principal, Depends(require())]
+NOT_BLANK = r"\S"
+Listed = Literal[Status, "open", "all"]
 
 
 class MessageRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     employee: str | None = Field(None, description="Employee id; or give unit")
     unit: str | None = Field(None, description="Unit id; or give employee")
-    caller_name: str = Field(max_length=200)
-    caller_phone: str = Field(max_length=40, description="Any Danish spelling; stored E.164")
-    text: str = Field(max_length=4000)
+    # Not only spaces (the pattern says so to clients; the rule is messages._clean).
+    caller_name: str = Field(max_length=200, pattern=NOT_BLANK)
+    caller_phone: str = Field(
+        max_length=40, pattern=NOT_BLANK, description="Any Danish spelling; stored E.164"
+    )
+    text: str = Field(max_length=4000, pattern=NOT_BLANK)
     task: str | None = Field(None, description="Task id: what the call is about")
     about: str | None = Field(None, max_length=300, description="What it is about, free text")
     callback_due: str | None = Field(
@@ -78,7 +84,12 @@ def _deliver(request: Request, message_id: int) -> None:
     )
 
 
-@router.post("/messages", status_code=201, dependencies=[Depends(require("messages:write"))])
+@router.post(
+    "/messages",
+    status_code=201,
+    dependencies=[Depends(require("messages:write"))],
+    responses=answers(*AUTH, *BODY, 404, 503),
+)
 def post_message(
     body: MessageRequest, request: Request, background: BackgroundTasks, who: Who
 ) -> dict[str, Any]:
@@ -103,13 +114,13 @@ def post_message(
     return messages.message_json(org, messages.Listed(created.message, "pending"), now)
 
 
-@router.get("/messages")
+@router.get("/messages", responses=answers(*AUTH, 404, 422, 503))
 def get_messages(
     request: Request,
     who: Who,
     employee: str | None = None,
     unit: str | None = None,
-    status: str = Query("open", description="new, seen, called_back, closed, open or all"),
+    status: Listed = Query("open", description="new, seen, called_back, closed, open or all"),
     overdue: bool = False,
 ) -> dict[str, Any]:
     """The in-app list with counts: for an employee, a unit (with its teams), or all."""
@@ -122,7 +133,8 @@ def get_messages(
             if employee is None:
                 raise Forbidden("name an employee or a unit of your own")
         asked = org.employees[employee].unit if employee in org.employees else unit
-        if asked is not None and asked not in _home_units(org, who):
+        # An id that names nobody is refused as well: no probing for ids without the scope.
+        if asked is None or asked not in _home_units(org, who):
             raise Forbidden("you may see only the messages of your own unit")
     found = messages.list_messages(
         d.engine, now=now, employee=employee, unit=unit, status=status, overdue=overdue, org=org
@@ -131,7 +143,7 @@ def get_messages(
     return {"counts": counts, "messages": [messages.message_json(org, m, now) for m in found]}
 
 
-@router.get("/messages/{message_id}")
+@router.get("/messages/{message_id}", responses=answers(*AUTH, 404, 422, 503))
 def get_one(message_id: MessageId, request: Request, who: Who) -> dict[str, Any]:
     d, now = deps.directory(request), deps.now(request)
     org = d.require_organisation()
@@ -140,7 +152,7 @@ def get_one(message_id: MessageId, request: Request, who: Who) -> dict[str, Any]
     return messages.message_json(org, listed, now)
 
 
-@router.patch("/messages/{message_id}")
+@router.patch("/messages/{message_id}", responses=answers(*AUTH, *BODY, 404, 409, 503))
 def patch_message(
     message_id: MessageId, body: MessagePatch, request: Request, who: Who
 ) -> dict[str, Any]:

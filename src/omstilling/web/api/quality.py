@@ -3,7 +3,7 @@
 POST /api/v1/quality/test-calls takes {"test_calls": [...]} (1 to 500; the fields
 of `omstilling.domain.quality.COLUMNS`, yes/no as booleans or text, a time with
 or without a zone: without one, the municipality's) and stores all of them or,
-when one is wrong, none: 422 names each bad call and field.
+when one is wrong, none: the 422's `detail` names each bad call and field.
 GET /api/v1/quality/summary?quarter=2026Q4 (or from/to) gives the period's figures.
 """
 
@@ -22,6 +22,7 @@ from omstilling.reports.build import period_from
 from omstilling.reports.quality import quality_summary
 from omstilling.store.quality import add_test_calls
 from omstilling.web import deps
+from omstilling.web.api.errors import AUTH, BODY, answers, invalid, path_of
 from omstilling.web.auth import require
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"])
@@ -33,7 +34,7 @@ class TestCallsIn(BaseModel):
     test_calls: list[dict[str, str | int | bool | None]] = Field(min_length=1, max_length=500)
 
 
-@router.post("/test-calls")
+@router.post("/test-calls", responses=answers(*AUTH, *BODY, 503))
 def post_test_calls(
     body: TestCallsIn,
     request: Request,
@@ -47,13 +48,15 @@ def post_test_calls(
         try:
             calls.append(read_test_call(fields, tz, lambda u: u in org.units, f"test_calls[{i}]."))
         except QualityError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise HTTPException(422, {"errors": errors, "stored": 0})
+            errors.append(invalid(str(exc), ["body", *path_of(exc.where)]))
+    if errors:  # none is stored
+        raise HTTPException(422, errors)
     return {"stored": add_test_calls(d.engine, calls, actor=who.name, now=deps.now(request))}
 
 
-@router.get("/summary", dependencies=[Depends(require("reports:read"))])
+@router.get(
+    "/summary", dependencies=[Depends(require("reports:read"))], responses=answers(*AUTH, 422)
+)
 def get_summary(
     request: Request,
     quarter: str | None = None,

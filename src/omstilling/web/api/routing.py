@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from omstilling.accounts import Principal
 from omstilling.directory import Directory
 from omstilling.domain.citizen import inquiry_from
+from omstilling.domain.labels import AbsenceCode
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.errors import Forbidden, Invalid, NotFound
 from omstilling.store import presence as store
+from omstilling.web.api.errors import AUTH, BODY, answers
 from omstilling.web.auth import require
 from omstilling.web.deps import directory, now
 
@@ -39,7 +41,7 @@ class AdviceRequest(BaseModel):
 
 class AbsenceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    code: str = Field(description=f"One of: {', '.join(CODES)}")
+    code: AbsenceCode = Field(description=f"One of: {', '.join(CODES)}")
     from_: str | None = Field(None, alias="from", description="Start (default: now)")
     until: str | None = Field(None, description="Expected return; null when unknown")
     note: str = Field("", max_length=500, description="Internal; never told to citizens")
@@ -77,7 +79,11 @@ def _may_report_unit(d: Directory, who: Principal, unit_id: str) -> None:
         raise Forbidden("you may report only your own units away or back")
 
 
-@router.post("/advice", dependencies=[Depends(require("advice:read"))])
+@router.post(
+    "/advice",
+    dependencies=[Depends(require("advice:read"))],
+    responses=answers(*AUTH, *BODY, 404, 503),
+)
 def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
     """The routing advice of spec/advice.md for one call."""
     d = directory(request)
@@ -95,7 +101,7 @@ def post_advice(body: AdviceRequest, request: Request) -> dict[str, object]:
     return d.advise(inquiry, _moment(request, body.at, "at")).to_json()
 
 
-@router.put("/employees/{employee_id}/absence")
+@router.put("/employees/{employee_id}/absence", responses=answers(*AUTH, *BODY, 404, 503))
 def put_absence(
     employee_id: str, body: AbsenceRequest, request: Request, who: AnyPrincipal
 ) -> dict[str, Any]:
@@ -119,7 +125,11 @@ def put_absence(
     }
 
 
-@router.delete("/employees/{employee_id}/absence", status_code=204)
+@router.delete(
+    "/employees/{employee_id}/absence",
+    status_code=204,
+    responses=answers(*AUTH, 404, 422, 503),
+)
 def delete_absence(employee_id: str, request: Request, who: AnyPrincipal) -> Response:
     """Clear the employee's code: present again."""
     d = directory(request)
@@ -128,7 +138,7 @@ def delete_absence(employee_id: str, request: Request, who: AnyPrincipal) -> Res
     return Response(status_code=204)
 
 
-@router.post("/units/{unit_id}/away", status_code=201)
+@router.post("/units/{unit_id}/away", status_code=201, responses=answers(*AUTH, *BODY, 404, 503))
 def post_unit_away(
     unit_id: str, body: UnitAwayRequest, request: Request, who: AnyPrincipal
 ) -> dict[str, Any]:
@@ -143,7 +153,7 @@ def post_unit_away(
     return {"id": ident, "unit": unit_id, "from": start.isoformat(), "until": until.isoformat()}
 
 
-@router.post("/units/{unit_id}/back")
+@router.post("/units/{unit_id}/back", responses=answers(*AUTH, *BODY, 404, 503))
 def post_unit_back(
     unit_id: str, request: Request, who: AnyPrincipal, body: UnitBackRequest | None = None
 ) -> dict[str, Any]:

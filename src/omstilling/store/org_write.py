@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, String, bindparam, delete, insert, select, update
 from sqlalchemy.sql.schema import Table
 
 from omstilling.domain.fields import Declared, children, columns
 from omstilling.domain.organisation import Employee, Mailing, Municipality, Organisation, Task, Unit
 from omstilling.domain.orgdiff import Change
+from omstilling.errors import Invalid
 from omstilling.store import models as m
 
 
@@ -102,8 +103,42 @@ def _depth(org: Organisation, unit_id: str) -> int:
     return sum(1 for _ in org.ancestors(unit_id))
 
 
+class TooLong(Invalid):
+    """A text longer than its column: refused before the database sees it (PostgreSQL
+    aborted the whole import with a traceback quoting the row), naming each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        more = f" (and {len(problems) - 10:,} more)" if len(problems) > 10 else ""
+        super().__init__("; ".join(problems[:10]) + more + "; nothing was saved")
+
+
+_KEYS = ("id", "unit_id", "task_id", "employee_id", "mailing_id")
+
+
+def check_widths(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Every text of `rows` within its column's width (String(n); Text has none)."""
+    widths = {
+        c.name: c.type.length
+        for c in table.columns
+        if isinstance(c.type, String) and c.type.length is not None
+    }
+    problems = []
+    for row in rows:
+        for name, width in widths.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > width:
+                who = next((str(row[k])[:100] for k in _KEYS if row.get(k)), "?")
+                problems.append(
+                    f"{table.name}[{who}].{name}: at most {width} characters, got {len(value):,}"
+                )
+    if problems:
+        raise TooLong(problems)
+
+
 def _executemany(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
+        check_widths(stmt.table, rows)
         conn.execute(stmt, list(rows))
 
 
@@ -120,6 +155,7 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
             ).scalars()
         )
     _executemany(conn, insert(table), [r for r in rows if r["id"] not in existing])
+    check_widths(table, rows)
     updates = [
         {**{f"v_{k}": v for k, v in r.items()}, "k_id": r["id"]}
         for r in rows
@@ -183,6 +219,7 @@ def write_changes(
 
     if "municipality" in touched:
         row = _state_row(org.municipality)
+        check_widths(STATE, [row])
         if conn.execute(select(STATE.c.id).where(STATE.c.id == 1)).first() is None:
             conn.execute(insert(STATE).values(id=1, revision=0, last_import_revision=0, **row))
         else:

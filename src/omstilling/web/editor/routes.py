@@ -25,6 +25,7 @@ from omstilling.domain.danish import format_date
 from omstilling.domain.labels import UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit
 from omstilling.store import presence as presence_store
+from omstilling.store.org_write import TooLong
 from omstilling.store.organisation import save_edit
 from omstilling.web.auth import page_user, role_required
 from omstilling.web.console.pages import local_now, render
@@ -138,14 +139,20 @@ def _save(
         return unit_page(
             request, user, org, unit, section=section, posted=posted, errors=errors, status=403
         )
-    changes = save_edit(
-        request.app.state.engine,
-        new,
-        actor=user.name,
-        source="web",
-        # UTC: SQLite keeps the wall time and drops the zone, and the store reads it as UTC.
-        now=utc(deps_now(request)),
-    )
+    try:
+        changes = save_edit(
+            request.app.state.engine,
+            new,
+            actor=user.name,
+            source="web",
+            # UTC: SQLite keeps the wall time and drops the zone, and the store reads it as UTC.
+            now=utc(deps_now(request)),
+        )
+    except TooLong as exc:  # a text past its column: named, nothing saved
+        errors = [f"For lang: {p}" for p in exc.problems]
+        return unit_page(
+            request, user, org, unit, section=section, posted=posted, errors=errors, status=422
+        )
     if warnings:
         # Shown at once rather than lost in a redirect: gaps in a distribution are worth a look.
         fresh = directory(request).organisation() or new

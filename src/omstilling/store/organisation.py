@@ -6,15 +6,14 @@ Writing the rows is `org_write`; this module decides what to write and when.
 from __future__ import annotations
 
 import threading
-import time
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import URL, Connection, Engine, select, update
 from sqlalchemy.sql.schema import Table
 
 from omstilling.domain.fields import children, columns
@@ -305,43 +304,24 @@ def save_edit(
     return changes
 
 
-_caches: weakref.WeakSet[SnapshotCache] = weakref.WeakSet()
+# Who wants to know of a write in this process (omstilling.published.Published): each
+# (database URL, weak reference to a bound method), so a listener can be collected.
+_listeners: list[tuple[URL, weakref.WeakMethod[Callable[[], None]]]] = []
+_listeners_lock = threading.Lock()
+
+
+def on_write(engine: Engine, callback: Callable[[], None]) -> None:
+    """Call the bound method `callback` after each organisation write through this process
+    to the database of `engine` (after its commit)."""
+    with _listeners_lock:
+        _listeners.append((engine.url, weakref.WeakMethod(callback)))
 
 
 def _changed(engine: Engine) -> None:
-    """A write in this process: every cache on the same database looks again at once."""
-    for cache in list(_caches):
-        if cache.engine.url == engine.url:
-            cache.checked_at = 0.0
-
-
-class SnapshotCache:
-    """The organisation in memory, reloaded only when the revision changes.
-
-    The revision is looked up at most every `max_age` seconds (a request asks for the
-    organisation several times); a write through this process is seen at once, a
-    write through another instance within `max_age`."""
-
-    def __init__(self, engine: Engine, max_age: float = 0.0) -> None:
-        self.engine = engine
-        self.max_age = max_age
-        self.checked_at = 0.0
-        self._lock = threading.Lock()
-        self._revision: int | None = None
-        self._org: Organisation | None = None
-        _caches.add(self)
-
-    def get(self) -> Organisation | None:
-        now = time.monotonic()
-        if self._org is not None and now - self.checked_at < self.max_age:
-            return self._org
-        self.checked_at = now
-        with self.engine.connect() as conn:
-            revision = current_revision(conn)
-            if revision is not None and revision == self._revision:
-                return self._org
-            with self._lock:
-                if revision != self._revision or self._org is None:
-                    self._org = load_organisation(conn)
-                    self._revision = revision
-                return self._org
+    """A write in this process has committed: tell the listeners on the same database."""
+    with _listeners_lock:
+        _listeners[:] = [(url, ref) for url, ref in _listeners if ref() is not None]
+        called = [ref() for url, ref in _listeners if url == engine.url]
+    for callback in called:
+        if callback is not None:
+            callback()

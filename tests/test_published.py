@@ -6,10 +6,18 @@ test must hold a build half-way: the organisation is real, only its timing is ch
 
 from __future__ import annotations
 
+import os
+import re
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -19,6 +27,7 @@ from omstilling import orgfile
 from omstilling.domain.organisation import Organisation
 from omstilling.published import Published, Starting
 from omstilling.settings import Settings
+from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.models import OrgState, UnitRow
 from omstilling.store.organisation import import_organisation, load_organisation
 from omstilling.web.app import create_app
@@ -195,3 +204,39 @@ def test_ready_and_health_on_the_web(engine: Engine, db_url: str, gate: Gate) ->
         assert r.status_code == 200 and r.json()["ready"] is True
         assert r.json()["loaded_in_seconds"] >= 0
         assert client.get("/api/v1/health").json()["ready"] is True
+
+
+def test_serve_says_when_it_is_ready_and_how_long_the_load_took(tmp_path: Path) -> None:
+    """The real `omstilling serve`: /ready answers 200 once loaded, and its log says so."""
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    import_doc(engine, mini())
+    engine.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "server.log"
+    env = {**os.environ, "OMSTILLING_SECRET_KEY": "published-test-secret-0123456789"}
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "omstilling", "serve", "--port", str(port), "--db", url],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        status = None
+        for _ in range(300):
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/api/v1/ready", timeout=2).status_code
+            except httpx.TransportError:
+                status = None
+            if status == 200 or server.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert status == 200, log.read_text()[-2000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert re.search(r"organisation revision \d+ loaded in \d+\.\d\d s", log.read_text())

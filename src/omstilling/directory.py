@@ -17,16 +17,22 @@ from omstilling.domain.hours import HoursError, parse_moment, to_local
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.errors import Invalid, NoOrganisation
 from omstilling.published import Indexed, Published
-from omstilling.store.presence import load_presence
+from omstilling.store.presence import PresenceCache
 
 
 class Directory:
     """The current organisation with its search index (omstilling.published), presence and
     the rules: one answer for the CLI, the API and the console."""
 
-    def __init__(self, engine: Engine, published: Published | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        published: Published | None = None,
+        presence: PresenceCache | None = None,
+    ) -> None:
         self.engine = engine
         self.published = published or Published(engine, max_age=0.0)
+        self.presence = presence or PresenceCache(engine, max_age=0.0)
 
     def organisation(self) -> Organisation | None:
         current = self.published.current()
@@ -60,6 +66,4 @@ class Directory:
         indexed = self.indexed()
         if indexed is None:
             raise NoOrganisation()
-        with self.engine.connect() as conn:
-            presence = load_presence(conn, at)
-        return advise(indexed.org, inquiry, at, presence, indexed.index)
+        return advise(indexed.org, inquiry, at, self.presence.at(at), indexed.index)

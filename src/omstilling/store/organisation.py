@@ -5,15 +5,13 @@ Writing the rows is `org_write`; this module decides what to write and when.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.sql.schema import Table
 
 from omstilling.domain.fields import children, columns
@@ -35,6 +33,7 @@ from omstilling.domain.organisation import (
     Unit,
 )
 from omstilling.domain.orgdiff import Change, diff
+from omstilling.store import notify
 from omstilling.store.org_write import (
     AUDIT,
     EMPLOYEES,
@@ -304,24 +303,12 @@ def save_edit(
     return changes
 
 
-# Who wants to know of a write in this process (omstilling.published.Published): each
-# (database URL, weak reference to a bound method), so a listener can be collected.
-_listeners: list[tuple[URL, weakref.WeakMethod[Callable[[], None]]]] = []
-_listeners_lock = threading.Lock()
-
-
 def on_write(engine: Engine, callback: Callable[[], None]) -> None:
     """Call the bound method `callback` after each organisation write through this process
     to the database of `engine` (after its commit)."""
-    with _listeners_lock:
-        _listeners.append((engine.url, weakref.WeakMethod(callback)))
+    notify.listen("organisation", engine, callback)
 
 
 def _changed(engine: Engine) -> None:
     """A write in this process has committed: tell the listeners on the same database."""
-    with _listeners_lock:
-        _listeners[:] = [(url, ref) for url, ref in _listeners if ref() is not None]
-        called = [ref() for url, ref in _listeners if url == engine.url]
-    for callback in called:
-        if callback is not None:
-            callback()
+    notify.written("organisation", engine)

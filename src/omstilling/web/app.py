@@ -22,6 +22,7 @@ from omstilling.live import LiveHub, LivePublisher, make_bus
 from omstilling.published import Published
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
+from omstilling.store.presence import PresenceCache
 from omstilling.web import accesslog
 from omstilling.web.auth import LoginRequired, login_redirect_target
 from omstilling.web.headers import SecurityHeaders
@@ -94,7 +95,9 @@ def _state(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.engine = engine
     app.state.token_cache = {}  # see omstilling.web.auth._token
     # Built on a thread of its own when the server starts (the lifespan), swapped in whole.
-    app.state.directory = Directory(engine, Published(engine, max_age=0.5))
+    app.state.directory = Directory(
+        engine, Published(engine, max_age=0.5), PresenceCache(engine, max_age=0.5)
+    )
     # Every rule takes `now` as an argument; the web app reads it here, so tests can freeze it.
     app.state.clock = _utc_now
     app.state.live_hub = LiveHub()

@@ -12,7 +12,8 @@ imported into a SQLite file, in one process as the server holds it:
   every second by another connection (an employee's title and the revision, as another
   process or the editor would): p50, p99 and max of each, and the ratio of the p99s;
 - from a change's commit to the first advice that reflects it (p50, p99);
-- builds done and the RSS at the end (no second copy kept after a swap).
+- builds done and the RSS at the end (no second copy kept after a swap);
+- advice with 10,000 active absence codes against the reference (issue 13 item 4).
 
 Latency is counted from the moment the schedule meant to ask (no coordinated omission).
 `--quick`: a small generated organisation, 10 s a phase; a smoke run only.
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -168,6 +169,27 @@ def main() -> int:
               f"p99 {pct(seen, 99):.2f} s, max {max(seen):.2f} s")  # fmt: skip
     print(f"builds during the changes: {published.builds - builds_before} for {len(commits)} "
           f"commits; RSS at the end {rss_mb():.0f} MB")  # fmt: skip
+
+    # Presence at scale: the same questions with 10,000 active codes (as calendar feeds
+    # would set them), written as another process would, against the reference above.
+    n_codes = min(10_000, len(employees))
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    with other.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO absences (employee_id, code, starts_at, until, note, created_at,"
+                " created_by) VALUES (:e, 'meeting', :s, :u, '', :s, 'bench')"
+            ),
+            [
+                {"e": e.id, "s": at - timedelta(hours=1), "u": at + timedelta(hours=8)}
+                for e in employees[:n_codes]
+            ],
+        )
+        conn.execute(text("UPDATE presence_state SET version = version + 1"))
+    with_codes = steady(directory, questions, args.rate, seconds)
+    print(row(f"{n_codes:,} active codes, no changes", with_codes))
+    print(f"ratio of the p99s, codes / reference: {pct(with_codes, 99) / pct(reference, 99):.2f}"
+          f"; presence loads: {directory.presence.loads}")  # fmt: skip
     published.stop()
     return 0
 

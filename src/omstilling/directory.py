@@ -8,8 +8,6 @@ logged, stored or repeated in an error message; they are read by
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -17,41 +15,31 @@ from sqlalchemy import Engine
 from omstilling.domain.advice import Advice, Inquiry, advise
 from omstilling.domain.hours import HoursError, parse_moment, to_local
 from omstilling.domain.organisation import Organisation, municipality_tz
-from omstilling.domain.search import SearchIndex
 from omstilling.errors import Invalid, NoOrganisation
-from omstilling.store.organisation import SnapshotCache
-from omstilling.store.presence import load_presence
-
-
-@dataclass(frozen=True)
-class _Indexed:
-    org: Organisation
-    index: SearchIndex
+from omstilling.published import Indexed, Published
+from omstilling.store.presence import PresenceCache
 
 
 class Directory:
-    """The current organisation with its search index, rebuilt when the revision changes."""
+    """The current organisation with its search index (omstilling.published), presence and
+    the rules: one answer for the CLI, the API and the console."""
 
-    def __init__(self, engine: Engine, snapshots: SnapshotCache | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        published: Published | None = None,
+        presence: PresenceCache | None = None,
+    ) -> None:
         self.engine = engine
-        self.snapshots = snapshots or SnapshotCache(engine)
-        self._lock = threading.Lock()
-        self._current: _Indexed | None = None
+        self.published = published or Published(engine, max_age=0.0)
+        self.presence = presence or PresenceCache(engine, max_age=0.0)
 
     def organisation(self) -> Organisation | None:
-        return self.snapshots.get()
+        current = self.published.current()
+        return current.org if current is not None else None
 
-    def indexed(self) -> _Indexed | None:
-        org = self.snapshots.get()
-        if org is None:
-            return None
-        current = self._current
-        if current is not None and current.org is org:
-            return current
-        with self._lock:
-            if self._current is None or self._current.org is not org:
-                self._current = _Indexed(org, SearchIndex.build(org))
-            return self._current
+    def indexed(self) -> Indexed | None:
+        return self.published.current()
 
     def require_organisation(self) -> Organisation:
         """The organisation, or NoOrganisation (503 on the web, exit 1 on the CLI)."""
@@ -78,6 +66,4 @@ class Directory:
         indexed = self.indexed()
         if indexed is None:
             raise NoOrganisation()
-        with self.engine.connect() as conn:
-            presence = load_presence(conn, at)
-        return advise(indexed.org, inquiry, at, presence, indexed.index)
+        return advise(indexed.org, inquiry, at, self.presence.at(at), indexed.index)

@@ -17,7 +17,6 @@ from omstilling.domain.organisation import Employee, Mailing, Municipality, Orga
 from omstilling.store import db as store_db
 from omstilling.store import models as m
 from omstilling.store.organisation import (
-    SnapshotCache,
     StaleRevision,
     import_organisation,
     load_organisation,
@@ -195,20 +194,6 @@ def _renamed(u: Any, name: str) -> Any:
     import dataclasses
 
     return dataclasses.replace(u, name=name)
-
-
-def test_snapshot_cache_reloads_only_on_a_new_revision(engine: Engine) -> None:
-    cache = SnapshotCache(engine)
-    assert cache.get() is None
-    import_doc(engine, mini())
-    first = cache.get()
-    assert first is not None and cache.get() is first
-    doc = mini()
-    doc["municipality"]["name"] = "Randers"
-    import_doc(engine, doc)
-    second = cache.get()
-    assert second is not first and second is not None
-    assert second.municipality.name == "Randers"
 
 
 def test_schema_matches_the_migrations(engine: Engine) -> None:

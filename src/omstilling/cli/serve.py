@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import copy
+from typing import Annotated, Any
 
 import typer
 
@@ -32,8 +33,24 @@ def _run(
     # stream never does: without a limit a restart hung until the service manager
     # killed it. Ordinary requests end well within 3 s; consoles reconnect.
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=3
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),
+        timeout_graceful_shutdown=3,
     )
+
+
+def log_config() -> dict[str, Any]:
+    """Uvicorn's own logging, and ours beside it at INFO in the same format: without it
+    the app's messages below WARNING (a login, how long the organisation took to load)
+    went nowhere."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["omstilling"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @app.command()

@@ -252,3 +252,12 @@ class UnitAwayRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(300))
+
+
+class PresenceState(Base):
+    """One row: a counter every presence write moves on (codes, unit-wide absences), so a
+    process keeps the active codes in memory and reloads them only when it moved."""
+
+    __tablename__ = "presence_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

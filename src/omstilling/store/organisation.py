@@ -5,11 +5,8 @@ Writing the rows is `org_write`; this module decides what to write and when.
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +33,7 @@ from omstilling.domain.organisation import (
     Unit,
 )
 from omstilling.domain.orgdiff import Change, diff
+from omstilling.store import notify
 from omstilling.store.org_write import (
     AUDIT,
     EMPLOYEES,
@@ -305,43 +303,12 @@ def save_edit(
     return changes
 
 
-_caches: weakref.WeakSet[SnapshotCache] = weakref.WeakSet()
+def on_write(engine: Engine, callback: Callable[[], None]) -> None:
+    """Call the bound method `callback` after each organisation write through this process
+    to the database of `engine` (after its commit)."""
+    notify.listen("organisation", engine, callback)
 
 
 def _changed(engine: Engine) -> None:
-    """A write in this process: every cache on the same database looks again at once."""
-    for cache in list(_caches):
-        if cache.engine.url == engine.url:
-            cache.checked_at = 0.0
-
-
-class SnapshotCache:
-    """The organisation in memory, reloaded only when the revision changes.
-
-    The revision is looked up at most every `max_age` seconds (a request asks for the
-    organisation several times); a write through this process is seen at once, a
-    write through another instance within `max_age`."""
-
-    def __init__(self, engine: Engine, max_age: float = 0.0) -> None:
-        self.engine = engine
-        self.max_age = max_age
-        self.checked_at = 0.0
-        self._lock = threading.Lock()
-        self._revision: int | None = None
-        self._org: Organisation | None = None
-        _caches.add(self)
-
-    def get(self) -> Organisation | None:
-        now = time.monotonic()
-        if self._org is not None and now - self.checked_at < self.max_age:
-            return self._org
-        self.checked_at = now
-        with self.engine.connect() as conn:
-            revision = current_revision(conn)
-            if revision is not None and revision == self._revision:
-                return self._org
-            with self._lock:
-                if revision != self._revision or self._org is None:
-                    self._org = load_organisation(conn)
-                    self._revision = revision
-                return self._org
+    """A write in this process has committed: tell the listeners on the same database."""
+    notify.written("organisation", engine)

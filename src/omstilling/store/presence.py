@@ -7,6 +7,10 @@ health and private data and is purged after a configurable time.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,9 +22,30 @@ from omstilling.domain.citizen import free_text
 from omstilling.domain.presence import Absence, Presence, UnitAway, validate_absence
 from omstilling.domain.presence import validate_unit_away as _validate_away
 from omstilling.errors import NotFound
-from omstilling.store.models import AbsenceRow, EmployeeRow, UnitAwayRow, UnitRow
+from omstilling.store import notify
+from omstilling.store.models import AbsenceRow, EmployeeRow, PresenceState, UnitAwayRow, UnitRow
 
 PRIVATE_CODES = ("sick", "private")
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A presence write: its transaction moves the presence version on before it commits
+    (other processes reload their codes), then this process's caches hear of it."""
+    with engine.begin() as conn:
+        yield conn
+        conn.execute(
+            update(PresenceState)
+            .where(PresenceState.id == 1)
+            .values(version=PresenceState.version + 1)
+        )
+    notify.written("presence", engine)
+
+
+def presence_version(conn: Connection) -> int:
+    return int(
+        conn.execute(select(PresenceState.version).where(PresenceState.id == 1)).scalar() or 0
+    )
 
 
 def _exists(conn: Connection, model: type[EmployeeRow] | type[UnitRow], ident: str) -> None:
@@ -53,7 +78,7 @@ def set_absence(
     validate_absence(code, start, until)
     note = free_text("note", note)
     start, until = utc(start), utc(until) if until else None
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         _exists(conn, EmployeeRow, employee_id)
         ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
         conn.execute(
@@ -82,7 +107,7 @@ def set_absence(
 def clear_absence(engine: Engine, employee_id: str, *, now: datetime) -> int:
     """End the codes active now and drop those planned for later; how many were touched."""
     now = utc(now)
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         _exists(conn, EmployeeRow, employee_id)
         ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
         active = conn.execute(
@@ -116,7 +141,7 @@ def unit_away(
 ) -> int:
     _validate_away(start, until, None)
     note = free_text("note", note)
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         _exists(conn, UnitRow, unit_id)
         result = conn.execute(
             insert(UnitAwayRow).values(
@@ -134,7 +159,7 @@ def unit_away(
 def unit_back(engine: Engine, unit_id: str, at: datetime) -> int:
     """Report the unit back at `at`: every unit-wide absence running then ends there."""
     at = utc(at)
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         _exists(conn, UnitRow, unit_id)
         ends = func.coalesce(UnitAwayRow.back_at, UnitAwayRow.until)
         return int(
@@ -209,7 +234,7 @@ def purge_sensitive_absences(engine: Engine, *, now: datetime, days: int) -> int
     """Delete ended sick and private codes older than `days` (health and private data)."""
     cutoff = utc(now) - timedelta(days=days)
     ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         return int(
             conn.execute(
                 delete(AbsenceRow).where(
@@ -218,3 +243,55 @@ def purge_sensitive_absences(engine: Engine, *, now: datetime, days: int) -> int
             ).rowcount
             or 0
         )
+
+
+class PresenceCache:
+    """The codes and unit-wide absences around now, in memory (issue 13 item 4).
+
+    Loaded for a moment `at0` (every code that may matter from `at0` on, as
+    `load_presence` reads them), reused for any moment in [at0, at0 + window) while the
+    presence version stays where it was; the version is read at most every `max_age`
+    seconds (a write through this process is seen at once). So an advice costs a dict
+    lookup whatever the number of codes, not a query over all of them. A moment before
+    `at0` (advice for the past) is read from the database and not kept."""
+
+    def __init__(
+        self, engine: Engine, max_age: float = 0.5, window: timedelta = timedelta(hours=1)
+    ) -> None:
+        self.engine = engine
+        self.max_age = max_age
+        self.window = window
+        self.loads = 0
+        self._loaded: tuple[int, datetime, Presence] | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        notify.listen("presence", engine, self._written)
+
+    def _written(self) -> None:
+        self._checked_at = 0.0
+
+    def at(self, at: datetime) -> Presence:
+        at = utc(at)
+        loaded = self._loaded
+        if loaded is not None and at < loaded[1]:
+            with self.engine.connect() as conn:
+                return load_presence(conn, at)
+        if loaded is not None and at < loaded[1] + self.window:
+            now = time.monotonic()
+            if now - self._checked_at < self.max_age:
+                return loaded[2]
+            with self.engine.connect() as conn:
+                version = presence_version(conn)
+            self._checked_at = now
+            if version == loaded[0]:
+                return loaded[2]
+        with self._lock:
+            with self.engine.connect() as conn:
+                # The version first: a write committed during the load is at most loaded
+                # early, and its version makes the next look load again.
+                version = presence_version(conn)
+                presence = load_presence(conn, at)
+            self._loaded = (version, at, presence)
+            self._checked_at = time.monotonic()
+            self.loads += 1
+            return presence

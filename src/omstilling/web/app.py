@@ -20,9 +20,10 @@ from omstilling import __version__
 from omstilling.directory import Directory
 from omstilling.errors import DomainError
 from omstilling.live import LiveHub, LivePublisher, make_bus
+from omstilling.published import Published
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
-from omstilling.store.organisation import SnapshotCache
+from omstilling.store.presence import PresenceCache
 from omstilling.web import accesslog
 from omstilling.web.api import errors
 from omstilling.web.auth import LoginRequired, login_redirect_target
@@ -59,6 +60,9 @@ def _lifespan(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The organisation and its index load on their own thread; /api/v1/ready says when.
+        published = app.state.directory.published
+        published.start()
         # The bus (LISTEN/NOTIFY on PostgreSQL) lives as long as the server does.
         live = LivePublisher(
             engine,
@@ -78,6 +82,7 @@ def _lifespan(
         try:
             yield
         finally:
+            published.stop()
             if worker is not None:
                 worker.stop()
             live.close()
@@ -90,9 +95,11 @@ def _lifespan(
 def _state(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.settings = settings
     app.state.engine = engine
-    app.state.snapshots = SnapshotCache(engine, max_age=0.5)
     app.state.token_cache = {}  # see omstilling.web.auth._token
-    app.state.directory = Directory(engine, app.state.snapshots)
+    # Built on a thread of its own when the server starts (the lifespan), swapped in whole.
+    app.state.directory = Directory(
+        engine, Published(engine, max_age=0.5), PresenceCache(engine, max_age=0.5)
+    )
     # Every rule takes `now` as an argument; the web app reads it here, so tests can freeze it.
     app.state.clock = _utc_now
     app.state.live_hub = LiveHub()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import Employee, Number, Organisation, Unit
 from omstilling.errors import NotFound
-from omstilling.web.api.errors import AUTH, answers
+from omstilling.web.api.errors import AUTH, Error, answers
 from omstilling.web.auth import require
 from omstilling.web.deps import directory
 
@@ -57,20 +58,51 @@ def employee_json(org: Organisation, e: Employee) -> dict[str, Any]:
 
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
-    """Liveness and database reachability."""
+    """Liveness and database reachability; `ready` says whether the organisation is loaded.
+
+    Never waits for the organisation: a load balancer asks /ready for that."""
     try:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         database = "ok"
     except Exception:  # the answer must say so, not fail
         database = "unavailable"
-    org = request.app.state.snapshots.get() if database == "ok" else None
+    published = directory(request).published
+    current = published.loaded() if database == "ok" else None
     return {
         "status": "ok" if database == "ok" else "degraded",
         "database": database,
-        "revision": org.revision if org else None,
-        "municipality": org.municipality.name if org else None,
+        "ready": published.ready,
+        "revision": current.org.revision if current else None,
+        "municipality": current.org.municipality.name if current else None,
     }
+
+
+@router.get(
+    "/ready",
+    responses={
+        503: {"model": Error, "description": "Still loading the organisation and its index"}
+    },
+)
+def ready(request: Request) -> JSONResponse:
+    """Readiness: 200 once the organisation and its search index are loaded, 503 until then.
+
+    A new revision is built beside the one in use, so a server once ready stays ready."""
+    published = directory(request).published
+    if not published.ready:
+        return JSONResponse(
+            status_code=503,
+            content={"ready": False, "detail": "loading the organisation and its search index"},
+        )
+    current = published.loaded()
+    return JSONResponse(
+        content={
+            "ready": True,
+            "revision": current.revision if current else None,
+            "loaded_in_seconds": published.first_build_seconds,
+            "builds": published.builds,
+        }
+    )
 
 
 @router.get("/units", dependencies=[Depends(require("advice:read"))], responses=answers(*AUTH, 503))

@@ -43,7 +43,7 @@ DESCRIPTIONS = {
     409: "The input is fine, the state is not (a closed message, not in the unit)",
     413: "The request body is larger than the route's limit",
     422: "The input breaks a rule: each error names the field",
-    503: "No organisation has been imported yet",
+    503: "No organisation yet: none imported, or the server is still loading it",
 }
 AUTH = (401, 403)  # every route that needs a token or a session
 BODY = (400, 413, 422)  # every route that reads a JSON body

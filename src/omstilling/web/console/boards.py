@@ -31,9 +31,7 @@ def boards(request: Request, user: PageUser) -> HTMLResponse:
     if org is None:
         return render(request, "boards.html", user, active="/tavler", org=None)
     now = local_now(request, org)
-    with d.engine.connect() as conn:
-        presence = store.load_presence(conn, now)
-    figures = board(org, presence, now)
+    figures = board(org, d.presence.at(now), now)
     return render(
         request,
         "boards.html",
@@ -57,9 +55,7 @@ def me(request: Request, user: PageUser, saved: str | None = None) -> HTMLRespon
     context: dict[str, Any] = {"employee": employee, "saved": saved, "codes": CODES}
     if org is not None and employee is not None:
         now = local_now(request, org)
-        with d.engine.connect() as conn:
-            presence = store.load_presence(conn, now)
-        absence = presence.active_absence(employee.id, now)
+        absence = d.presence.at(now).active_absence(employee.id, now)
         context.update(
             unit=org.units[employee.unit],
             unit_state=unit_state(org, employee.unit, now),

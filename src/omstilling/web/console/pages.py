@@ -27,7 +27,6 @@ from omstilling.domain.labels import ACCOUNT_ROLE, ADVICE_ACTION, CITIZEN_FACT, 
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.presence import Presence, shown_as
 from omstilling.store.console_log import LOGGED_AS, log_action
-from omstilling.store.presence import load_presence
 from omstilling.web.auth import (
     SESSION_COOKIE,
     client_address,
@@ -286,8 +285,7 @@ def console_search(
     if indexed is not None and q.strip():
         org = indexed.org
         now = local_now(request, org)
-        with d.engine.connect() as conn:
-            presence = load_presence(conn, now)
+        presence = d.presence.at(now)
         for hit in indexed.index.search(q, limit=12):
             unit = org.units.get(hit.unit)
             if hit.kind == "employee":

@@ -1,0 +1,229 @@
+"""The organisation the server answers from: built beside the running one, then swapped in.
+
+A request never builds the organisation (issue 13 item 1). At start-up the server
+loads it and its search index on a background thread and says it is ready when
+done (`GET /api/v1/ready`); until then a request that needs it waits a short while
+for that first build, then answers 503. When the revision changes (an edit, an
+import, another process), the next look at the revision asks the builder for a new
+snapshot and the request goes on with the current one; the builder loads the new one
+beside it and swaps it in whole, so no request ever sees half of a change. Changes in
+quick succession are built once: a request that arrives while a build runs is served
+by one more build after it, whatever the number of requests.
+
+A write in this process waits for its own change to be built (the editor's page shows
+what was just saved), without holding up anyone else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from functools import cached_property
+
+from sqlalchemy import Connection, Engine
+
+from omstilling.domain.organisation import Organisation
+from omstilling.domain.search import SearchIndex
+from omstilling.errors import Unavailable
+from omstilling.store.organisation import current_revision, load_organisation, on_write
+
+log = logging.getLogger(__name__)
+
+FIRST_BUILD_WAIT = 15.0  # seconds a request waits for the first build before a 503
+OWN_WRITE_WAIT = 120.0  # seconds a writer waits for its own change to be built
+
+
+class Indexed:
+    """One revision of the organisation with its search index: swapped in as one.
+
+    The builder builds the index before the swap; a one-shot command (the CLI) that
+    never searches never builds it."""
+
+    def __init__(self, revision: int | None, org: Organisation) -> None:
+        self.revision = revision
+        self.org = org
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        return SearchIndex.build(self.org)
+
+
+class Starting(Unavailable):
+    def __init__(self) -> None:
+        super().__init__("the server is starting: the organisation is being loaded; try again")
+
+
+class Published:
+    """The current Indexed, rebuilt on a background thread when the revision changes.
+
+    `max_age` bounds how often the revision is looked up (a request asks several times);
+    a write in this process is seen at once, one in another process within `max_age`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        max_age: float = 0.5,
+        *,
+        first_wait: float = FIRST_BUILD_WAIT,
+        loader: Callable[[Connection], Organisation | None] = load_organisation,
+    ) -> None:
+        self.engine = engine
+        self.max_age = max_age
+        self.first_wait = first_wait
+        self._load = loader  # the store's load_organisation; a test may gate it
+        self._current: Indexed | None = None
+        self._checked_at = 0.0
+        self._cond = threading.Condition()
+        self._wanted = 0  # requests for a build; the builder serves them in rounds
+        self._served = 0  # the last request number a finished build has served
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self.started = False
+        self.builds = 0
+        self.last_build_seconds: float | None = None
+        self.first_build_seconds: float | None = None
+        self.error: str | None = None
+        on_write(engine, self._written)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the builder and its first build; returns at once (see `ready`)."""
+        with self._cond:
+            if self._thread is not None:
+                return
+            self.started = True
+            self._thread = threading.Thread(target=self._run, name="organisation", daemon=True)
+            self._thread.start()
+            self._request_locked()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    @property
+    def ready(self) -> bool:
+        """Started: true once the first build is done (also when there is no organisation
+        yet). Not started, a request loads what it needs itself, so always true."""
+        return self._served > 0 or not self.started
+
+    def loaded(self) -> Indexed | None:
+        """What is in use now, without looking at the revision or waiting (for health)."""
+        return self._current if self.started else self.current()
+
+    # --- reading --------------------------------------------------------------------------
+
+    def current(self) -> Indexed | None:
+        """The organisation to answer from; None when none has been imported.
+
+        Started (the server): never builds here; asks the builder when the revision moved.
+        Not started (the CLI, a test's app without its lifespan): loads here, once a
+        revision, as a one-shot command must."""
+        if not self.started:
+            return self._current_inline()
+        if not self.ready:
+            self._wait_first()
+        now = time.monotonic()
+        if now - self._checked_at >= self.max_age:
+            self._checked_at = now
+            with self.engine.connect() as conn:
+                revision = current_revision(conn)
+            current = self._current
+            if current is None or revision != current.revision:
+                self.request()
+        return self._current
+
+    def _current_inline(self) -> Indexed | None:
+        now = time.monotonic()
+        current = self._current
+        if current is not None and now - self._checked_at < self.max_age:
+            return current
+        self._checked_at = now
+        with self._cond:  # one loader at a time; the others then find it built
+            current = self._current
+            with self.engine.connect() as conn:
+                revision = current_revision(conn)
+                if revision is None:
+                    self._current = None
+                elif current is None or current.revision != revision:
+                    self._current = self._build(conn, revision, index=False)
+            return self._current
+
+    def _wait_first(self) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._served > 0, timeout=self.first_wait):
+                raise Starting()
+
+    # --- building -------------------------------------------------------------------------
+
+    def request(self) -> int:
+        """Ask for a build of whatever revision is current when it starts; its number."""
+        with self._cond:
+            return self._request_locked()
+
+    def _request_locked(self) -> int:
+        self._wanted += 1
+        self._cond.notify_all()
+        return self._wanted
+
+    def wait_for(self, ticket: int, timeout: float = OWN_WRITE_WAIT) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._served >= ticket, timeout=timeout)
+
+    def _written(self) -> None:
+        """A write in this process has committed: build it, and let the writer see it."""
+        self._checked_at = 0.0
+        builder = self._thread
+        if builder is not None and builder.is_alive() and threading.current_thread() is not builder:
+            self.wait_for(self.request())
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopping or self._wanted > self._served)
+                if self._stopping:
+                    return
+                # Every request made so far is served by this one build: it reads the
+                # revision after they were made.
+                serving = self._wanted
+            try:
+                self._build_current()
+                self.error = None
+            except Exception as exc:  # keep serving the last good snapshot
+                log.exception("loading the organisation failed; the previous one stays")
+                self.error = f"{type(exc).__name__}: the organisation could not be loaded"
+            with self._cond:
+                self._served = max(self._served, serving)
+                self._cond.notify_all()
+
+    def _build_current(self) -> None:
+        started = time.perf_counter()
+        with self.engine.connect() as conn:
+            revision = current_revision(conn)
+            current = self._current
+            if revision is None:
+                self._current = None
+            elif current is None or current.revision != revision:
+                self._current = self._build(conn, revision, index=True)
+            else:
+                return
+        seconds = time.perf_counter() - started
+        self.last_build_seconds = seconds
+        if self.first_build_seconds is None:
+            self.first_build_seconds = seconds
+            log.info("organisation revision %s loaded in %.2f s", revision, seconds)
+
+    def _build(self, conn: Connection, revision: int, *, index: bool) -> Indexed | None:
+        org = self._load(conn)
+        if org is None:
+            return None
+        built = Indexed(revision, org)
+        if index:
+            built.index  # noqa: B018 - built here, off the request path, before the swap
+        self.builds += 1
+        return built

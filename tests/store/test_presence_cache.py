@@ -1,0 +1,122 @@
+"""The active codes in memory with a version (issue 13 item 4), on both engines."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import yaml
+from sqlalchemy import Engine, insert, update
+
+from omstilling import orgfile
+from omstilling.store import presence as store
+from omstilling.store.models import AbsenceRow, PresenceState
+from omstilling.store.organisation import import_organisation
+from tests.conftest import mini_text
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(engine: Engine) -> list[str]:
+    doc = yaml.safe_load(mini_text())
+    org = orgfile.parse_data(doc).organisation
+    import_organisation(engine, org, file_revision=None, actor="t")
+    return sorted(org.employees)[:8]
+
+
+def answers(presence: store.Presence, people: list[str], at: datetime) -> list[object]:
+    return [
+        (a.code, a.start, a.until) if (a := presence.active_absence(e, at)) else None
+        for e in people
+    ]
+
+
+def test_many_questions_one_load_while_the_version_stays(engine: Engine, people: list[str]) -> None:
+    store.set_absence(engine, people[0], "meeting", T0, T0 + timedelta(hours=1), actor="t", now=T0)
+    cache = store.PresenceCache(engine, max_age=0.0)
+    for minute in range(0, 50, 5):
+        at = T0 + timedelta(minutes=minute)
+        assert cache.at(at).active_absence(people[0], at) is not None
+    assert cache.loads == 1
+
+
+def test_a_write_in_this_process_is_seen_at_once(engine: Engine, people: list[str]) -> None:
+    cache = store.PresenceCache(engine, max_age=3600.0)  # only a write makes it look again
+    assert cache.at(T0).active_absence(people[1], T0) is None
+    store.set_absence(engine, people[1], "sick", T0, None, actor="t", now=T0)
+    assert cache.at(T0).active_absence(people[1], T0) is not None
+    store.clear_absence(engine, people[1], now=T0 + timedelta(minutes=1))
+    after = T0 + timedelta(minutes=2)
+    assert cache.at(after).active_absence(people[1], after) is None
+
+
+def test_another_process_write_is_seen_by_its_version(engine: Engine, people: list[str]) -> None:
+    """Rows and version written as another process would: no in-process notice."""
+    cache = store.PresenceCache(engine, max_age=0.0)
+    assert cache.at(T0).active_absence(people[2], T0) is None
+    with engine.begin() as conn:
+        conn.execute(
+            insert(AbsenceRow).values(
+                employee_id=people[2],
+                code="course",
+                starts_at=T0,
+                until=None,
+                note="",
+                created_at=T0,
+                created_by="other",
+            )
+        )
+        conn.execute(update(PresenceState).values(version=PresenceState.version + 1))
+    found = cache.at(T0 + timedelta(seconds=1)).active_absence(people[2], T0)
+    assert found is not None and found.code == "course"
+    assert cache.loads == 2
+
+
+def test_a_moment_before_the_loaded_one_is_read_and_not_kept(
+    engine: Engine, people: list[str]
+) -> None:
+    store.set_absence(engine, people[3], "meeting", T0, T0 + timedelta(hours=1), actor="t", now=T0)
+    cache = store.PresenceCache(engine, max_age=0.0)
+    later = T0 + timedelta(hours=3)
+    assert cache.at(later).active_absence(people[3], later) is None
+    assert cache.at(T0).active_absence(people[3], T0) is not None  # from the database
+    assert cache.loads == 1
+
+
+def test_the_cache_answers_as_a_fresh_load_after_random_writes(
+    engine: Engine, people: list[str]
+) -> None:
+    """Random codes, clears, units away and back at random moments; after each, the
+    cache and a fresh `load_presence` agree for every employee at several moments."""
+    rng = random.Random(7)
+    cache = store.PresenceCache(engine, max_age=0.0)
+    now = T0
+    units = ["jobcenter", "borgerservice"]
+    for _ in range(40):
+        now += timedelta(minutes=rng.randint(1, 40))
+        who = rng.choice(people)
+        kind = rng.random()
+        if kind < 0.5:
+            start = now + timedelta(minutes=rng.randint(-30, 60))
+            until = start + timedelta(minutes=rng.randint(5, 180)) if rng.random() < 0.7 else None
+            code = rng.choice(["meeting", "sick", "course", "available", "home"])
+            store.set_absence(engine, who, code, start, until, actor="t", now=now)
+        elif kind < 0.7:
+            store.clear_absence(engine, who, now=now)
+        elif kind < 0.85:
+            until = now + timedelta(minutes=rng.randint(10, 120))
+            store.unit_away(engine, rng.choice(units), now, until, actor="t", now=now)
+        else:
+            store.unit_back(engine, rng.choice(units), now)
+        for ahead in (0, 7, 45):
+            at = now + timedelta(minutes=ahead)
+            cached = cache.at(at)
+            with engine.connect() as conn:
+                fresh = store.load_presence(conn, at)
+            assert answers(cached, people, at) == answers(fresh, people, at)
+            for unit in units:
+                assert (cached.active_unit_away(unit, at) is None) == (
+                    fresh.active_unit_away(unit, at) is None
+                )

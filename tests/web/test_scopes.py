@@ -44,3 +44,22 @@ def test_a_directory_token_still_may_edit_every_unit(app: FastAPI) -> None:
     token = accounts.Principal("token", "sync", frozenset({"directory:write"}))
     assert all(token.may_edit_unit(org, u) for u in org.units)
     assert not any(token.may_report_unit(org, u) for u in org.units)
+
+
+@pytest.mark.parametrize(
+    ("method", "known", "unknown"),
+    [
+        ("PUT", "/api/v1/employees/mette-jobcenter/absence", "/api/v1/employees/nobody/absence"),
+        ("DELETE", "/api/v1/employees/mette-jobcenter/absence", "/api/v1/employees/nobody/absence"),
+        ("POST", "/api/v1/units/jobcenter/away", "/api/v1/units/nowhere/away"),
+        ("POST", "/api/v1/units/jobcenter/back", "/api/v1/units/nowhere/back"),
+    ],
+)
+def test_a_token_without_presence_write_cannot_probe_ids(
+    app: FastAPI, method: str, known: str, unknown: str
+) -> None:
+    """403 for a known and an unknown id alike (it was 403 against 404: an id oracle)."""
+    body = {"code": "meeting"} if method == "PUT" else AWAY if "away" in known else None
+    with api_client(app, ("advice:read",)) as client:
+        answers = [client.request(method, path, json=body).status_code for path in (known, unknown)]
+    assert answers == [403, 403]

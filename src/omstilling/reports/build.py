@@ -25,8 +25,11 @@ from omstilling.calls.models import (
 )
 from omstilling.calls.numbers import NumberIndex
 from omstilling.domain.kpi import (
+    CALL_YEARS,
     DEFAULT_THRESHOLD,
+    EARLIEST_CALL,
     HOURLY_COUNTERS,
+    LATEST_CALL,
     MAX_WAIT_BUCKET,
     Counts,
     answered_within,
@@ -48,6 +51,9 @@ from omstilling.store.organisation import load_organisation
 
 class PeriodError(Invalid):
     pass
+
+
+MAX_PERIOD_DAYS = 10 * 365 + 3  # ten years, leap days included
 
 
 def period_from(
@@ -79,6 +85,12 @@ class Period:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise PeriodError(f"the period ends ({self.end}) before it starts ({self.start})")
+        # Calls are kept only from these years; a period outside them, or one of centuries,
+        # is a typing error, not a report (the year 735 to 5346 answered a report).
+        if self.start < EARLIEST_CALL.date() or self.end >= LATEST_CALL.date():
+            raise PeriodError(f"the period must lie within {CALL_YEARS}")
+        if (self.end - self.start).days >= MAX_PERIOD_DAYS:
+            raise PeriodError(f"the period is longer than {MAX_PERIOD_DAYS // 365} years")
 
 
 def build_report(

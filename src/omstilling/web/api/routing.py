@@ -64,6 +64,10 @@ def _moment(request: Request, text: str | None, field: str) -> datetime:
 
 
 def _may_set_absence(d: Directory, who: Principal, employee_id: str) -> None:
+    # Who may set no one's absence is refused before the id is looked up: a 404 for an
+    # unknown id and a 403 for a known one would let any token probe the employees.
+    if not (who.employee_id or who.role == "editor" or who.has("presence:write")):
+        raise Forbidden("setting an absence takes presence:write (or your own employee)")
     org = d.require_organisation()
     if employee_id not in org.employees:
         raise NotFound("employee", employee_id)
@@ -72,6 +76,8 @@ def _may_set_absence(d: Directory, who: Principal, employee_id: str) -> None:
 
 
 def _may_report_unit(d: Directory, who: Principal, unit_id: str) -> None:
+    if not who.has("presence:write"):  # before the lookup, as above
+        raise Forbidden("reporting a unit away or back takes presence:write")
     org = d.require_organisation()
     if unit_id not in org.units:
         raise NotFound("unit", unit_id)

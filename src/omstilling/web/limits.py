@@ -42,6 +42,9 @@ class BodyGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (where := _nul_in_url(scope)):
+            await _nul_answer(where)(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["method"] in BODYLESS:
             await self.app(scope, receive, send)
             return
@@ -64,18 +67,46 @@ class BodyGuard:
         await self.app(scope, _counting(receive, limit), send)
 
 
+# A NUL character is no field's value, and PostgreSQL refuses it in any text: a request
+# carrying one made the store raise (500) wherever it reached a query. As JSON writes it,
+# as a form or a URL writes it, or raw.
+NUL_SPELLINGS = (b"\\u0000", b"%00", b"\x00")
+NUL_REFUSED = "holds a NUL character (\\u0000, %00), which no field accepts"
+
+
+def _nul_in_url(scope: Scope) -> str | None:
+    if b"%00" in scope.get("query_string", b""):
+        return "query"
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+    return "path" if b"%00" in raw or b"\x00" in raw else None
+
+
+def _nul_answer(where: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": [{"loc": [where], "msg": f"the {where} {NUL_REFUSED}", "type": "invalid"}]},
+        status_code=422,
+    )
+
+
 def _counting(receive: Receive, limit: int) -> Receive:
-    """A body sent in chunks (or longer than announced) stops at the limit: the route's
-    own error handling turns the exception into the 413."""
+    """A body sent in chunks (or longer than announced) stops at the limit, and one that
+    holds a NUL character where it is found: the route's own error handling turns the
+    exception into the 413 or the 422."""
     seen = 0
+    tail = b""  # the end of the previous chunk: a spelling may be split between two
 
     async def counted() -> Message:
-        nonlocal seen
+        nonlocal seen, tail
         message = await receive()
         if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
+            chunk = message.get("body", b"")
+            seen += len(chunk)
             if seen > limit:
                 raise HTTPException(413, too_large(limit))
+            window = tail + chunk
+            if any(nul in window for nul in NUL_SPELLINGS):
+                raise HTTPException(422, f"the request body {NUL_REFUSED}")
+            tail = window[-5:]
         return message
 
     return counted

@@ -217,10 +217,15 @@ def test_serve_says_when_it_is_ready_and_how_long_the_load_took(tmp_path: Path) 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tmp_path / "server.log"
-    env = {**os.environ, "OMSTILLING_SECRET_KEY": "published-test-secret-0123456789"}
+    # The port from the environment (OMSTILLING_PORT), as a service unit would set it.
+    env = {
+        **os.environ,
+        "OMSTILLING_SECRET_KEY": "published-test-secret-0123456789",
+        "OMSTILLING_PORT": str(port),
+    }
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "omstilling", "serve", "--port", str(port), "--db", url],
+            [sys.executable, "-m", "omstilling", "serve", "--db", url],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,

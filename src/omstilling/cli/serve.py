@@ -54,12 +54,26 @@ def log_config() -> dict[str, Any]:
 
 
 @app.command()
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000, db: DbOption = None) -> None:
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on [OMSTILLING_HOST, 127.0.0.1]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on [OMSTILLING_PORT, 8000]")
+    ] = None,
+    db: DbOption = None,
+) -> None:
     """Run the web app (API and console) on the given address."""
     from omstilling.settings import Settings
 
     settings = Settings()
-    _run(database_url(db), host, port, settings.secret_key, settings.cookie_secure)
+    _run(
+        database_url(db),
+        host if host is not None else settings.host,
+        port if port is not None else settings.port,
+        settings.secret_key,
+        settings.cookie_secure,
+    )
 
 
 @app.command()

@@ -60,7 +60,11 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     success: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+    # The throttle counts failures per (user, address), per address and overall, by time.
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_client_at", "client", "at"),
+    )
 
 
 class ConsoleAction(Base):

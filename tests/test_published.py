@@ -245,3 +245,18 @@ def test_serve_says_when_it_is_ready_and_how_long_the_load_took(tmp_path: Path) 
         server.terminate()
         server.wait(timeout=20)
     assert re.search(r"organisation revision \d+ loaded in \d+\.\d\d s", log.read_text())
+
+
+def test_started_again_after_a_stop_it_builds_again(published: Published, engine: Engine) -> None:
+    """A test client starts and stops the app's lifespan for each `with`: the second start
+    must build changes as the first did (it kept the dead thread and went stale)."""
+    published.start()
+    assert published.wait_for(1, timeout=10)
+    published.stop()
+    renamed_elsewhere(engine, "Efter stop")
+    assert jobcenter(published) == "Efter stop"  # stopped: read inline
+    published.start()
+    assert published.wait_for(1, timeout=10)
+    renamed_elsewhere(engine, "Igen")
+    assert published.wait_for(published.request(), timeout=10)
+    assert jobcenter(published) == "Igen"

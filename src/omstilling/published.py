@@ -95,16 +95,24 @@ class Published:
             if self._thread is not None:
                 return
             self.started = True
+            self._stopping = False
             self._thread = threading.Thread(target=self._run, name="organisation", daemon=True)
             self._thread.start()
             self._request_locked()
 
     def stop(self) -> None:
+        """Stop the builder; reads then load inline again (an app may be started anew, as a
+        test client does for each `with`)."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=30)
+        with self._cond:
+            self.started = False
+            self._served = self._wanted = 0
+            self._checked_at = 0.0
 
     @property
     def ready(self) -> bool:

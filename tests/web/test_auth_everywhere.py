@@ -17,6 +17,7 @@ from omstilling.web.app import create_app
 
 OPEN = {
     "/api/v1/health",
+    "/api/v1/ready",
     "/api/v1/public/units",
     "/api/v1/public/hours",
     "/offentlig",

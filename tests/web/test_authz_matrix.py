@@ -107,6 +107,7 @@ MAILING_FORM = {"title": "Brev", "sent": "2026-11-30", "calls_expected_until": "
 POLICY: dict[str, May] = {
     # --- open: health, the public API and page, sign-in, the API's documentation -----------
     "GET /api/v1/health": may(*EVERYONE),
+    "GET /api/v1/ready": may(*EVERYONE),
     "GET /api/v1/public/units": may(*EVERYONE),
     "GET /api/v1/public/hours": may(*EVERYONE),
     "GET /offentlig": may(*EVERYONE),

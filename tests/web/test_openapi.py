@@ -49,7 +49,7 @@ def api_operations(app: FastAPI) -> Iterator[tuple[str, str, dict[str, Any]]]:
 def expected_refusals(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     """What any route of this kind can answer, read from the route as documented."""
     codes: set[int] = set()
-    if not path.startswith(("/api/v1/public/", "/api/v1/health")):
+    if not path.startswith(("/api/v1/public/", "/api/v1/health", "/api/v1/ready")):
         codes |= {401, 403}  # a token or a session, with a scope or one's own
     if "requestBody" in operation:
         codes |= {400, 413, 422}  # unreadable, too large, or breaking a rule

@@ -41,3 +41,18 @@ def test_the_report_api_answers_422_naming_the_years(engine: Engine, db_url: str
     with api_client(app, ("reports:read",)) as client:
         r = client.get("/api/v1/calls/report", params={"from": "0735-01-01", "to": "5346-12-31"})
     assert r.status_code == 422 and "2000-2099" in r.text
+
+
+def test_the_statistics_page_says_it_in_danish(engine: Engine, db_url: str) -> None:
+    from omstilling import accounts
+    from tests.web.session import PASSWORD, sign_in
+
+    accounts.add_user(engine, "chef", "manager", PASSWORD)
+    app = create_app(Settings(database_url=db_url), engine=engine)
+    with sign_in(app, "chef") as chef:
+        r = chef.get("/statistik", params={"from": "1990-01-01", "to": "1990-03-31"})
+        assert r.status_code == 200 and "Vælg en periode i årene 2000-2099." in r.text
+        r = chef.get("/statistik", params={"from": "2026-12-31", "to": "2026-01-01"})
+        assert "Perioden slutter, før den begynder." in r.text
+        r = chef.get("/statistik", params={"from": "31-12-2026", "to": "2026-01-01"})
+        assert "er ikke en dato" in r.text

@@ -50,7 +50,11 @@ from omstilling.store.organisation import load_organisation
 
 
 class PeriodError(Invalid):
-    pass
+    """A period that cannot be reported; `da` says it on the statistics page."""
+
+    def __init__(self, message: str, da: str = "Perioden kan ikke vises.") -> None:
+        self.da = da
+        super().__init__(message)
 
 
 MAX_PERIOD_DAYS = 10 * 365 + 3  # ten years, leap days included
@@ -84,13 +88,21 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise PeriodError(f"the period ends ({self.end}) before it starts ({self.start})")
+            raise PeriodError(
+                f"the period ends ({self.end}) before it starts ({self.start})",
+                "Perioden slutter, før den begynder.",
+            )
         # Calls are kept only from these years; a period outside them, or one of centuries,
         # is a typing error, not a report (the year 735 to 5346 answered a report).
         if self.start < EARLIEST_CALL.date() or self.end >= LATEST_CALL.date():
-            raise PeriodError(f"the period must lie within {CALL_YEARS}")
+            raise PeriodError(
+                f"the period must lie within {CALL_YEARS}", "Vælg en periode i årene 2000-2099."
+            )
         if (self.end - self.start).days >= MAX_PERIOD_DAYS:
-            raise PeriodError(f"the period is longer than {MAX_PERIOD_DAYS // 365} years")
+            raise PeriodError(
+                f"the period is longer than {MAX_PERIOD_DAYS // 365} years",
+                f"Vælg en periode på højst {MAX_PERIOD_DAYS // 365} år.",
+            )
 
 
 def build_report(

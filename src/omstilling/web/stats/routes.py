@@ -32,7 +32,10 @@ def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise PeriodError(f"'{text}' er ikke en dato (ÅÅÅÅ-MM-DD)") from None
+        raise PeriodError(
+            f"'{text[:20]}' is not a date (YYYY-MM-DD)",
+            f"'{text[:20]}' er ikke en dato (ÅÅÅÅ-MM-DD)",
+        ) from None
 
 
 @router.get("/statistik/rapport.css")
@@ -76,7 +79,10 @@ def statistics(
         query = urlencode(
             {"from": start.isoformat(), "to": end.isoformat(), "threshold": threshold}
         )
-    except (PeriodError, ValueError) as exc:
+    except PeriodError as exc:
+        error = exc.da
+        start = end = None
+    except ValueError as exc:
         error = str(exc)
         start = end = None
     return render(

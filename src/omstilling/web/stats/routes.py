@@ -32,9 +32,9 @@ def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
+        shown = (text or "")[:20]
         raise PeriodError(
-            f"'{text[:20]}' is not a date (YYYY-MM-DD)",
-            f"'{text[:20]}' er ikke en dato (ÅÅÅÅ-MM-DD)",
+            f"'{shown}' is not a date (YYYY-MM-DD)", f"'{shown}' er ikke en dato (ÅÅÅÅ-MM-DD)"
         ) from None
 
 

@@ -56,13 +56,20 @@ class Gate:
     def __init__(self) -> None:
         self.open = threading.Event()
         self.open.set()
-        self.entered = threading.Semaphore(0)
+        self.entered = threading.Condition()
         self.calls = 0
         self.fail = False  # the next load fails as a lost connection would
 
+    def reached(self, n: int) -> bool:
+        """Wait until the n-th load has reached the gate (counted from the first, so a
+        load that passed before cannot be taken for the one awaited)."""
+        with self.entered:
+            return self.entered.wait_for(lambda: self.calls >= n, timeout=10)
+
     def __call__(self, conn: Connection) -> Organisation | None:
-        self.calls += 1
-        self.entered.release()
+        with self.entered:
+            self.calls += 1
+            self.entered.notify_all()
         assert self.open.wait(timeout=30), "the test never opened the gate"
         if self.fail:
             self.fail = False
@@ -111,7 +118,7 @@ def test_started_it_is_ready_after_the_first_build_with_its_index(
 ) -> None:
     gate.open.clear()
     published.start()
-    assert gate.entered.acquire(timeout=10)
+    assert gate.reached(1)
     assert not published.ready
     with pytest.raises(Starting):  # a request waits `first_wait`, then 503
         published.current()
@@ -133,7 +140,7 @@ def test_a_request_goes_on_with_the_current_snapshot_while_the_next_is_built(
     # The revision moved: the request asks for a build and is answered from the old one
     # at once, although the build cannot finish (the gate is shut).
     assert published.current() is before
-    assert gate.entered.acquire(timeout=10)
+    assert gate.reached(2)
     assert jobcenter(published) == "Jobcenter"
     gate.open.set()
     assert published.wait_for(published.request(), timeout=10)
@@ -148,7 +155,7 @@ def test_changes_in_quick_succession_are_built_once(
     gate.open.clear()
     renamed_elsewhere(engine, "A")
     published.current()  # build 2 starts and waits at the gate
-    assert gate.entered.acquire(timeout=10)
+    assert gate.reached(2)
     tickets = []
     for name in ("B", "C", "D", "E"):
         renamed_elsewhere(engine, name)
@@ -193,7 +200,7 @@ def test_ready_and_health_on_the_web(engine: Engine, db_url: str, gate: Gate) ->
     app.state.directory.published = Published(engine, max_age=0.0, first_wait=0.2, loader=gate)
     gate.open.clear()
     with TestClient(app) as client:
-        assert gate.entered.acquire(timeout=10)
+        assert gate.reached(1)
         r = client.get("/api/v1/ready")
         assert r.status_code == 503 and "loading" in r.json()["detail"]
         health = client.get("/api/v1/health").json()

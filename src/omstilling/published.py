@@ -82,7 +82,6 @@ class Published:
         self._stopping = False
         self.started = False
         self.builds = 0
-        self.last_build_seconds: float | None = None
         self.first_build_seconds: float | None = None
         self.error: str | None = None
         on_write(engine, self._written)
@@ -153,13 +152,7 @@ class Published:
             return current
         self._checked_at = now
         with self._cond:  # one loader at a time; the others then find it built
-            current = self._current
-            with self.engine.connect() as conn:
-                revision = current_revision(conn)
-                if revision is None:
-                    self._current = None
-                elif current is None or current.revision != revision:
-                    self._current = self._build(conn, revision, index=False)
+            self._load_if_moved(index=False)
             return self._current
 
     def _wait_first(self) -> None:
@@ -211,20 +204,29 @@ class Published:
 
     def _build_current(self) -> None:
         started = time.perf_counter()
+        if not self._load_if_moved(index=True):
+            return
+        if self.first_build_seconds is None:
+            self.first_build_seconds = time.perf_counter() - started
+            log.info(
+                "organisation revision %s loaded in %.2f s",
+                self._current.revision if self._current else None,
+                self.first_build_seconds,
+            )
+
+    def _load_if_moved(self, *, index: bool) -> bool:
+        """Load the organisation when the stored revision is not the one in use (None when
+        nothing is imported); whether it was read."""
         with self.engine.connect() as conn:
             revision = current_revision(conn)
             current = self._current
             if revision is None:
                 self._current = None
             elif current is None or current.revision != revision:
-                self._current = self._build(conn, revision, index=True)
+                self._current = self._build(conn, revision, index=index)
             else:
-                return
-        seconds = time.perf_counter() - started
-        self.last_build_seconds = seconds
-        if self.first_build_seconds is None:
-            self.first_build_seconds = seconds
-            log.info("organisation revision %s loaded in %.2f s", revision, seconds)
+                return False
+        return True
 
     def _build(self, conn: Connection, revision: int, *, index: bool) -> Indexed | None:
         org = self._load(conn)

@@ -73,8 +73,7 @@ def unit_list(request: Request, user: PageUser) -> HTMLResponse:
     rows: list[dict[str, Any]] = []
     if org is not None:
         now = local_now(request, org)
-        with directory(request).engine.connect() as conn:
-            presence = presence_store.load_presence(conn, now)
+        presence = directory(request).presence.at(now)  # the codes kept in memory
         for unit in org.units.values():
             if not user.may_edit_unit(org, unit.id):
                 continue

@@ -21,6 +21,7 @@ from omstilling.domain.danish import format_phone
 from omstilling.domain.hours import to_local
 from omstilling.domain.labels import MESSAGE_STATUS
 from omstilling.settings import Settings
+from omstilling.store.joblock import job_lock
 from omstilling.store.organisation import load_organisation
 
 messages_app = CommandGroup(help="Messages and callbacks (R1.6, R3.6).", no_args_is_help=True)
@@ -74,18 +75,34 @@ def deliver_cmd(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Escalate broken promises and send the notices whose time has come (retrying)."""
+    """Escalate broken promises and send the notices whose time has come (retrying).
+
+    With --watch, rounds run only while this process holds the job's lock, as the
+    server's own worker does: one process delivers at a time."""
     settings = Settings()
     engine = open_engine(db)
-    while True:
-        report = messages.run_once(engine, settings, datetime.now(UTC))
-        typer.echo(
-            f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
-            f"escalated {report.escalated}"
-        )
-        if watch is None:
-            return
-        time.sleep(max(watch, 1.0))
+    lock = None
+    if watch is not None:  # the lease outlasts the pause between two rounds
+        lock = job_lock(engine, "message-delivery", lease=max(60.0, 3 * watch))
+    waiting = False
+    try:
+        while True:
+            if lock is None or lock.acquire():
+                waiting = False
+                report = messages.run_once(engine, settings, datetime.now(UTC))
+                typer.echo(
+                    f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+                    f"escalated {report.escalated}"
+                )
+            elif not waiting:
+                typer.echo("message delivery runs in another process (a server); waiting")
+                waiting = True
+            if watch is None:
+                return
+            time.sleep(max(watch, 1.0))
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 @messages_app.command("escalate")

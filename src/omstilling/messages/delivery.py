@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -46,6 +45,7 @@ from omstilling.messages.records import (
     to_message,
 )
 from omstilling.settings import Settings
+from omstilling.store.joblock import PeriodicJob
 from omstilling.store.presence import load_presence
 
 log = logging.getLogger(__name__)
@@ -410,32 +410,15 @@ def run_once(engine: Engine, settings: Settings, now: datetime) -> RunReport:
     return report
 
 
-class DeliveryWorker:
-    """A background thread running `run_once` every `interval` seconds (for `serve`);
-    `omstilling messages deliver` does the same once, for cron."""
+class DeliveryWorker(PeriodicJob):
+    """`run_once` every `interval` seconds on a background thread (for `serve`), in one
+    process at a time (the job's database lock); `omstilling messages deliver` does the
+    same once, for cron."""
 
     def __init__(self, engine: Engine, settings: Settings, interval: float = 10.0) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="message-delivery", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                run_once(self.engine, self.settings, datetime.now(UTC))
-            except Exception:  # the worker must outlive a database hiccup
-                log.exception("message delivery round failed")
-            self._stop.wait(self.interval)
+        super().__init__(
+            engine,
+            "message-delivery",
+            lambda: run_once(engine, settings, datetime.now(UTC)),
+            interval,
+        )

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Signs sessions; required to serve")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1, description="Server processes; above 1 needs PostgreSQL")
     sensitive_absence_retention_days: int = Field(default=90, ge=1)
     caller_hash_key: str | None = Field(
         default=None, description="Key for hashing expired caller numbers (keep it outside the DB)"

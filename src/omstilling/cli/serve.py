@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import copy
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from omstilling.cli import app
-from omstilling.cli.common import DbOption, database_url
+from omstilling.cli.common import DbOption, database_url, fail
+
+if TYPE_CHECKING:
+    from omstilling.settings import Settings
 
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on")]
 PortOption = Annotated[int, typer.Option("--port", help="Port to listen on")]
 
 
 def _run(
-    url: str, host: str, port: int, secret_key: str | None, cookie_secure: bool = True
+    url: str,
+    host: str,
+    port: int,
+    secret_key: str | None,
+    cookie_secure: bool = True,
+    workers: int = 1,
 ) -> None:
     import uvicorn
 
@@ -28,18 +36,57 @@ def _run(
         host=host,
         port=port,
         cookie_secure=cookie_secure,
+        workers=workers,
     )
     # On SIGTERM uvicorn waits for open requests to finish, and a console's live
     # stream never does: without a limit a restart hung until the service manager
     # killed it. Ordinary requests end well within 3 s; consoles reconnect.
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=log_config(),
-        timeout_graceful_shutdown=3,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "log_config": log_config(),
+        "timeout_graceful_shutdown": 3,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    _several(settings)
+    uvicorn.run("omstilling.web.app:create_app", factory=True, workers=workers, **options)
+
+
+SQLITE_ONE_PROCESS = (
+    "--workers above 1 needs PostgreSQL: on SQLite the live events (incoming calls on "
+    "their way to the consoles) and news of each change stay inside one process, so a "
+    "console on one worker would miss calls received by another; run one worker, or "
+    "serve a postgresql:// database"
+)
+
+
+def _several(settings: Settings) -> None:
+    """Before several worker processes start: refused on SQLite; the schema brought up to
+    date once, here, not by every worker at once; the settings handed to the workers
+    through the environment (each builds its app with `create_app()`)."""
+    import os
+
+    from omstilling.store.db import ensure_schema, make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            raise fail(SQLITE_ONE_PROCESS, 2)
+        ensure_schema(engine)
+    finally:
+        engine.dispose()
+    os.environ.update(
+        OMSTILLING_DATABASE_URL=settings.database_url,
+        OMSTILLING_HOST=settings.host,
+        OMSTILLING_PORT=str(settings.port),
+        OMSTILLING_COOKIE_SECURE=str(settings.cookie_secure).lower(),
+        OMSTILLING_WORKERS=str(settings.workers),
     )
+    if settings.secret_key is not None:
+        os.environ["OMSTILLING_SECRET_KEY"] = settings.secret_key
 
 
 def log_config() -> dict[str, Any]:
@@ -61,6 +108,14 @@ def serve(
     port: Annotated[
         int | None, typer.Option("--port", help="Port to listen on [OMSTILLING_PORT, 8000]")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Server processes [OMSTILLING_WORKERS, 1]; above 1 needs PostgreSQL",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Run the web app (API and console) on the given address."""
@@ -73,6 +128,7 @@ def serve(
         port if port is not None else settings.port,
         settings.secret_key,
         settings.cookie_secure,
+        workers if workers is not None else settings.workers,
     )
 
 

@@ -23,6 +23,7 @@ from omstilling.live import LiveHub, LivePublisher, make_bus
 from omstilling.published import Published
 from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
+from omstilling.store.notify import relay
 from omstilling.store.presence import PresenceCache
 from omstilling.web import accesslog
 from omstilling.web.api import errors
@@ -63,6 +64,8 @@ def _lifespan(
         # The organisation and its index load on their own thread; /api/v1/ready says when.
         published = app.state.directory.published
         published.start()
+        # Other processes' writes reach this one's caches at once (PostgreSQL LISTEN).
+        changes = relay(engine)
         # The bus (LISTEN/NOTIFY on PostgreSQL) lives as long as the server does.
         live = LivePublisher(
             engine,
@@ -82,6 +85,8 @@ def _lifespan(
         try:
             yield
         finally:
+            if changes is not None:
+                changes.close()
             published.stop()
             if worker is not None:
                 worker.stop()

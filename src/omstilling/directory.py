@@ -38,6 +38,11 @@ class Directory:
         current = self.published.current()
         return current.org if current is not None else None
 
+    def fresh_organisation(self) -> Organisation | None:
+        """The organisation as stored now, for a writer whose snapshot was behind."""
+        current = self.published.fresh()
+        return current.org if current is not None else None
+
     def indexed(self) -> Indexed | None:
         return self.published.current()
 

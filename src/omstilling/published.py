@@ -145,6 +145,14 @@ class Published:
                 self.request()
         return self._current
 
+    def fresh(self) -> Indexed | None:
+        """What is stored now (after a writer learnt that its snapshot was behind): waits
+        for a build of the current revision when started, loads inline otherwise."""
+        self._checked_at = 0.0
+        if self.started:
+            self.wait_for(self.request())
+        return self.current()
+
     def _current_inline(self) -> Indexed | None:
         now = time.monotonic()
         current = self._current

@@ -479,3 +479,37 @@ def test_a_script_in_a_unit_name_shows_as_text(app: FastAPI) -> None:
             text = client.get(path).text
             assert "<script>alert(1)</script>" not in text, path
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+
+
+def test_an_edit_on_a_snapshot_another_process_overtook_is_made_again_not_reverting_it(
+    app: FastAPI, editor: TestClient
+) -> None:
+    """Issue 13 item 2: an edit is written from what it changes, on the snapshot the server
+    answers from; when another process wrote in between, it is made again on the stored
+    organisation (before, the stored organisation was diffed against the stale one and the
+    other process's change was silently undone)."""
+    from sqlalchemy import update
+
+    from omstilling.store.org_write import EMPLOYEES, STATE
+
+    app.state.directory.published.max_age = 3600.0  # this process does not look again
+    editor.get("/enheder/jobcenter")  # the snapshot is loaded
+    revision = org_now(app).revision
+    with app.state.engine.begin() as conn:  # another process: no notice reaches this one
+        conn.execute(
+            update(EMPLOYEES).where(EMPLOYEES.c.id == "niels-jobcenter").values(title="Teamleder")
+        )
+        conn.execute(update(STATE).values(revision=STATE.c.revision + 1))
+    org = org_now(app)
+    r = post(
+        editor,
+        "/enheder/jobcenter/medarbejdere/mette-jobcenter",
+        employee_form(org, "mette-jobcenter", title="Specialist"),
+    )
+    assert r.status_code == 303, r.text
+    after = org_now(app)
+    assert after.employees["mette-jobcenter"].title == "Specialist"
+    assert after.employees["niels-jobcenter"].title == "Teamleder"  # not undone
+    assert after.revision == revision + 2
+    rows = audit_rows(app, source="web")
+    assert [(x.entity_id, x.revision) for x in rows] == [("mette-jobcenter", revision + 2)]

@@ -33,6 +33,7 @@ from omstilling.domain.organisation import (
     Task,
     Unit,
 )
+from omstilling.domain.orgdiff import changed_ids
 
 Kind = Literal["unit", "task", "employee", "mailing"]
 Named = Literal["unit", "task", "employee"]
@@ -97,10 +98,8 @@ def trespasses(
         ("mailing", before.mailings, after.mailings),
     )
     for kind, old_all, new_all in kinds:
-        for ident in [*old_all, *(i for i in new_all if i not in old_all)]:
+        for ident in _in_order(changed_ids(old_all, new_all), old_all, new_all):
             old, new = old_all.get(ident), new_all.get(ident)
-            if old is new or old == new:  # an edit keeps the objects it does not change
-                continue
             if not _inside(old, scope) or not _inside(new, scope):
                 if not _only_drops_own_tasks(before, old, new, scope):
                     out.append(Trespass(kind, ident, ""))
@@ -114,6 +113,14 @@ def trespasses(
                 if not homes <= scope:
                     out.append(Trespass(kind, ident, field, named, target))
     return out
+
+
+def _in_order(changed: set[str], old: Mapping[str, Entity], new: Mapping[str, Entity]) -> list[str]:
+    """The changed ids (an edit keeps the objects it does not change) in the organisation's
+    order: those it had first, then the added ones."""
+    if len(changed) <= 1:
+        return list(changed)
+    return [*(i for i in old if i in changed), *(i for i in new if i in changed and i not in old)]
 
 
 def _unit_of(entity: Entity) -> str:

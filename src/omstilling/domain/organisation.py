@@ -8,13 +8,15 @@ inherited values (hours, sensitivity, main number) are computed by `Organisation
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from omstilling.domain.fields import spec
+
+T = TypeVar("T")
 
 UnitKind = Literal["directorate", "department", "team", "staff", "institution"]
 UNIT_KINDS: tuple[UnitKind, ...] = ("directorate", "department", "team", "staff", "institution")
@@ -216,7 +218,43 @@ class Organisation:
         for u in units:
             self._children.setdefault(u.parent, []).append(u.id)
         self._sensitive: dict[str, bool] = {}
-        self._by_login: dict[str, str] = {e.login.casefold(): e.id for e in employees if e.login}
+        self._login_index: dict[str, str] | None = None
+
+    def replaced(
+        self,
+        *,
+        municipality: Municipality | None = None,
+        units: Mapping[str, Unit | None] | None = None,
+        employees: Mapping[str, Employee | None] | None = None,
+        tasks: Mapping[str, Task | None] | None = None,
+        mailings: Mapping[str, Mailing | None] | None = None,
+    ) -> Organisation:
+        """A new snapshot with entities replaced (None removes one, an unknown id is added
+        last); it shares what did not change, so an edit costs what it changes."""
+        new = object.__new__(Organisation)
+        new.municipality = municipality or self.municipality
+        new.revision = self.revision
+        new.units = _patched(self.units, units)
+        new.employees = _patched(self.employees, employees)
+        new.tasks = _patched(self.tasks, tasks)
+        new.mailings = _patched(self.mailings, mailings)
+        if units:
+            new._children = {}
+            for u in new.units.values():
+                new._children.setdefault(u.parent, []).append(u.id)
+            new._sensitive = {}
+        else:
+            new._children = self._children
+            new._sensitive = dict(self._sensitive)
+        new._login_index = None if employees else self._login_index
+        return new
+
+    @property
+    def _by_login(self) -> dict[str, str]:
+        if self._login_index is None:
+            employees = self.employees.values()
+            self._login_index = {e.login.casefold(): e.id for e in employees if e.login}
+        return self._login_index
 
     # --- tree -----------------------------------------------------------------
 
@@ -304,6 +342,18 @@ class Organisation:
     def switchboard_unit(self) -> Unit | None:
         sb = self.municipality.switchboard
         return self.units.get(sb) if sb else None
+
+
+def _patched(current: dict[str, T], changes: Mapping[str, T | None] | None) -> dict[str, T]:
+    if not changes:
+        return current  # snapshots are never changed in place: shared
+    out = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
 
 
 def municipality_tz(org: Organisation | None) -> ZoneInfo:

@@ -13,11 +13,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from omstilling.domain.organisation import Employee, Mailing, Organisation, Task, Unit
-
-T = TypeVar("T")
 
 
 def slugify(value: str) -> str:
@@ -37,13 +35,6 @@ def free_id(wanted: str, taken: Iterable[str]) -> str:
     return candidate
 
 
-def _merged(current: Mapping[str, T], changes: Mapping[str, T | None] | None) -> list[T]:
-    changes = changes or {}
-    out = [changes.get(k, v) for k, v in current.items()]
-    out += [v for k, v in changes.items() if k not in current]
-    return [x for x in out if x is not None]
-
-
 def rebuild(
     org: Organisation,
     *,
@@ -53,14 +44,7 @@ def rebuild(
     mailings: Mapping[str, Mailing | None] | None = None,
 ) -> Organisation:
     """`org` with entities replaced (a None value removes one; an unknown id appends it)."""
-    return Organisation(
-        org.municipality,
-        _merged(org.units, units),
-        _merged(org.employees, employees),
-        _merged(org.tasks, tasks),
-        _merged(org.mailings, mailings),
-        revision=org.revision,
-    )
+    return org.replaced(units=units, tasks=tasks, employees=employees, mailings=mailings)
 
 
 def change_unit(org: Organisation, unit_id: str, **values: Any) -> Organisation:

@@ -7,6 +7,7 @@ the canonical document. What changes between two organisations is
 """
 
 from omstilling.domain.organisation import Organisation
+from omstilling.orgfile.edit import Checked, EditRejected, validate_edit
 from omstilling.orgfile.read import (
     MAX_BYTES,
     OrgFileError,
@@ -39,6 +40,8 @@ def validate(org: Organisation) -> ParseResult:
 __all__ = [
     "FORMAT",
     "MAX_BYTES",
+    "Checked",
+    "EditRejected",
     "OrgFileError",
     "ParseResult",
     "dump",
@@ -53,4 +56,5 @@ __all__ = [
     "to_document",
     "unit_doc",
     "validate",
+    "validate_edit",
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
-from omstilling.domain.organisation import Mailing, Organisation
+from omstilling.domain.organisation import Employee, Mailing, Organisation, Task, Unit
 from omstilling.orgfile.fields import Validator
 
 
@@ -45,66 +45,91 @@ def _paths(doc: Mapping[str, Any]) -> tuple[dict[str, str], Paths, Paths]:
     return unit_paths, found["employees"], found["tasks"]
 
 
+Reference = tuple[str, str, str | None]  # (path below the entity, kind named, id)
+
+
+def unit_references(u: Unit) -> Iterator[Reference]:
+    yield ".parent", "unit", u.parent
+    if u.secretary:
+        yield ".secretary.employee", "employee", u.secretary.employee
+    if u.transfer_only_to and u.transfer_only_to.employee:
+        yield ".transfer_only_to.employee", "employee", u.transfer_only_to.employee
+    yield ".owner", "employee", u.owner
+
+
+def task_references(t: Task) -> Iterator[Reference]:
+    d = t.distribution
+    if d is None:
+        return
+    targets = [(f".distribution.rules[{k}]", r.target) for k, r in enumerate(d.rules)]
+    if d.default:
+        targets.append((".distribution.default", d.default))
+    for p, target in targets:
+        yield f"{p}.employee", "employee", target.employee
+        yield f"{p}.unit", "unit", target.unit
+
+
+def employee_references(e: Employee) -> Iterator[Reference]:
+    for k, task_id in enumerate(e.tasks):
+        yield f".tasks[{k}]", "task", task_id
+
+
+def mailing_references(m: Mailing) -> Iterator[Reference]:
+    yield ".unit", "unit", m.unit
+    for k, task_id in enumerate(m.tasks):
+        yield f".tasks[{k}]", "task", task_id
+
+
+def resolve(v: Validator, org: Organisation, path: str, refs: Iterable[Reference]) -> None:
+    """Each reference names an entity of `org`."""
+    known: dict[str, Mapping[str, object]] = {
+        "unit": org.units,
+        "employee": org.employees,
+        "task": org.tasks,
+    }
+    for sub, kind, ident in refs:
+        if ident and ident not in known[kind]:
+            v.err(f"{path}{sub}", f"unknown {kind} '{ident}'")
+
+
+def own_parent(v: Validator, u: Unit, path: str) -> None:
+    if u.parent is not None and u.parent == u.id:
+        v.err(f"{path}.parent", f"unit '{u.id}' cannot be its own parent")
+
+
+def queue_clash(v: Validator, u: Unit, path: str, owner: dict[str, str]) -> None:
+    """A queue belongs to one unit; `owner` maps the queues seen so far to their unit."""
+    for q, queue in enumerate(u.queues):
+        if queue in owner and owner[queue] != u.id:
+            v.err(
+                f"{path}.queues[{q}]", f"queue '{queue}' already belongs to unit '{owner[queue]}'"
+            )
+        owner.setdefault(queue, u.id)
+
+
 def check_references(
     v: Validator, org: Organisation, doc: Mapping[str, Any], mailings: list[Mailing]
 ) -> None:
     """Ids unique per kind, every reference resolved, no parent cycles."""
-    units = list(org.units.values())
     unit_paths, (emp_paths, emp_items), (task_paths, task_items) = _paths(doc)
     unique(v, emp_items, "employee")
     unique(v, task_items, "task")
     unique(v, [(m.id, f"mailings[{i}]") for i, m in enumerate(mailings)], "mailing")
-
-    def unknown(path: str, kind: str, ident: str | None, known: Mapping[str, object]) -> None:
-        if ident and ident not in known:
-            v.err(path, f"unknown {kind} '{ident}'")
-
     sb = org.municipality.switchboard
-    unknown("municipality.switchboard", "unit", sb, org.units)
+    resolve(v, org, "municipality", [(".switchboard", "unit", sb)])
     queue_owner: dict[str, str] = {}
-    for u in units:
+    for u in org.units.values():
         up = unit_paths.get(u.id, "units[?]")
-        if u.parent is not None:
-            unknown(f"{up}.parent", "unit", u.parent, org.units)
-            if u.parent == u.id:
-                v.err(f"{up}.parent", f"unit '{u.id}' cannot be its own parent")
-        if u.secretary:
-            unknown(f"{up}.secretary.employee", "employee", u.secretary.employee, org.employees)
-        if u.transfer_only_to and u.transfer_only_to.employee:
-            unknown(
-                f"{up}.transfer_only_to.employee",
-                "employee",
-                u.transfer_only_to.employee,
-                org.employees,
-            )
-        unknown(f"{up}.owner", "employee", u.owner, org.employees)
-        for q, queue in enumerate(u.queues):
-            if queue in queue_owner and queue_owner[queue] != u.id:
-                v.err(
-                    f"{up}.queues[{q}]",
-                    f"queue '{queue}' already belongs to unit '{queue_owner[queue]}'",
-                )
-            queue_owner.setdefault(queue, u.id)
+        resolve(v, org, up, unit_references(u))
+        own_parent(v, u, up)
+        queue_clash(v, u, up, queue_owner)
     check_cycles(v, org, unit_paths)
     for e in org.employees.values():
-        ep = emp_paths.get(e.id, "employee")
-        for k, task_id in enumerate(e.tasks):
-            unknown(f"{ep}.tasks[{k}]", "task", task_id, org.tasks)
+        resolve(v, org, emp_paths.get(e.id, "employee"), employee_references(e))
     for t in org.tasks.values():
-        tp = task_paths.get(t.id, "task")
-        d = t.distribution
-        if d is None:
-            continue
-        targets = [(f"{tp}.distribution.rules[{k}]", r.target) for k, r in enumerate(d.rules)]
-        if d.default:
-            targets.append((f"{tp}.distribution.default", d.default))
-        for p, target in targets:
-            unknown(f"{p}.employee", "employee", target.employee, org.employees)
-            unknown(f"{p}.unit", "unit", target.unit, org.units)
+        resolve(v, org, task_paths.get(t.id, "task"), task_references(t))
     for i, m in enumerate(mailings):
-        unknown(f"mailings[{i}].unit", "unit", m.unit, org.units)
-        for k, mailing_task in enumerate(m.tasks):
-            unknown(f"mailings[{i}].tasks[{k}]", "task", mailing_task, org.tasks)
+        resolve(v, org, f"mailings[{i}]", mailing_references(m))
 
 
 def check_cycles(v: Validator, org: Organisation, unit_paths: Mapping[str, str]) -> None:

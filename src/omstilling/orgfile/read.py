@@ -177,6 +177,16 @@ def parse(text: str) -> ParseResult:
 
 
 def parse_data(data: Any) -> ParseResult:
+    v, org, doc, mailings = read_entities(data)
+    check_references(v, org, doc, mailings)
+    if v.errors:
+        raise OrgFileError(v.errors, v.warnings)
+    return ParseResult(org, org.revision, v.warnings)
+
+
+def read_entities(data: Any) -> tuple[Validator, Organisation, dict[str, Any], list[Mailing]]:
+    """Every entity of a document read by its field rules, ids unique per kind; references
+    between entities not yet checked. OrgFileError when the document is not a mapping."""
     v = Validator()
     doc = v.mapping(data, "", TOP_KEYS)
     if doc is None:
@@ -215,10 +225,7 @@ def parse_data(data: Any) -> ParseResult:
         mailings,
         revision=revision,
     )
-    check_references(v, org, doc, mailings)
-    if v.errors:
-        raise OrgFileError(v.errors, v.warnings)
-    return ParseResult(org, revision, v.warnings)
+    return v, org, doc, mailings
 
 
 def _placeholder_municipality() -> Municipality:

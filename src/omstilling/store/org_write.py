@@ -17,7 +17,7 @@ from sqlalchemy.sql.schema import Table
 
 from omstilling.domain.fields import Declared, children, columns
 from omstilling.domain.organisation import Employee, Mailing, Municipality, Organisation, Task, Unit
-from omstilling.domain.orgdiff import Change
+from omstilling.domain.orgdiff import Change, Entity, Places
 from omstilling.errors import Invalid
 from omstilling.store import models as m
 
@@ -47,7 +47,7 @@ STATE, AUDIT = _t(m.OrgState), _t(m.AuditEntry)
 
 # The entities with rows of their own, their tables, and the column that names the owner in
 # their child tables (keywords, task links, queues).
-ENTITIES: tuple[tuple[str, type[Any], Table, str], ...] = (
+ENTITIES: tuple[tuple[Entity, type[Any], Table, str], ...] = (
     ("unit", Unit, UNITS, "unit_id"),
     ("task", Task, TASKS, "task_id"),
     ("employee", Employee, EMPLOYEES, "employee_id"),
@@ -177,16 +177,6 @@ def _delete_children(conn: Connection, table: Table, column: str, ids: Iterable[
         conn.execute(delete(table).where(table.c[column].in_(ids[chunk : chunk + 500])))
 
 
-def _positions(org: Organisation) -> dict[str, dict[str, int]]:
-    """Each entity's place: units and mailings in the organisation, the rest in their unit."""
-    return {
-        "unit": {uid: i for i, uid in enumerate(org.units)},
-        "task": {t: i for u in org.units.values() for i, t in enumerate(u.tasks)},
-        "employee": {e: i for u in org.units.values() for i, e in enumerate(u.employees)},
-        "mailing": {x: i for i, x in enumerate(org.mailings)},
-    }
-
-
 def _present(org: Organisation, entity: str, ids: Iterable[str]) -> list[Any]:
     by_entity: dict[str, Mapping[str, Any]] = {
         "unit": org.units,
@@ -227,10 +217,10 @@ def write_changes(
 
     # Parents before children: a unit's parent must exist when the unit is inserted.
     units = sorted(_present(org, "unit", touched["unit"]), key=lambda u: _depth(org, u.id))
-    positions = _positions(org)
+    places = Places(org)
     for entity, _, table, _ in ENTITIES:
         present = units if entity == "unit" else _present(org, entity, touched[entity])
-        _upsert(conn, table, [entity_row(x, positions[entity][x.id]) for x in present])
+        _upsert(conn, table, [entity_row(x, places.position(entity, x.id)) for x in present])
 
     for entity, table in (
         ("mailing", MAILINGS),

@@ -277,6 +277,17 @@ def import_organisation(
     return summary
 
 
+class StaleEdit(Exception):
+    """The edit was made on a snapshot that is no longer the stored organisation."""
+
+    def __init__(self, base_revision: int | None, db_revision: int) -> None:
+        self.base_revision = base_revision
+        self.db_revision = db_revision
+        super().__init__(
+            f"the edit was made on revision {base_revision}, the database is at {db_revision}"
+        )
+
+
 def save_edit(
     engine: Engine,
     org: Organisation,
@@ -284,18 +295,31 @@ def save_edit(
     actor: str,
     source: str = "web",
     now: datetime | None = None,
+    base: Organisation | None = None,
+    changes: list[Change] | None = None,
 ) -> list[Change]:
-    """Store an edit made outside the file (the web, the CLI) as a new revision."""
+    """Store an edit made outside the file (the web, the CLI) as a new revision.
+
+    With `base`, the snapshot the edit was made on: written from what changed (`changes`,
+    or the diff from `base`), without reading the organisation again, when `base` is
+    still the stored revision; StaleEdit when it is not (make the edit again on the
+    stored organisation). Without it, the stored organisation is read and compared."""
     now = (now or datetime.now(UTC)).astimezone(UTC)  # stored as UTC on every engine
     with engine.begin() as conn:
         state = (
             conn.execute(select(STATE).where(STATE.c.id == 1).with_for_update()).mappings().first()
         )
-        current = load_organisation(conn)
-        changes = diff(current, org)
+        db_revision = state["revision"] if state else 0
+        if base is not None:
+            if state is None or base.revision != db_revision:
+                raise StaleEdit(base.revision, db_revision)
+            if changes is None:
+                changes = diff(base, org)
+        else:
+            changes = diff(load_organisation(conn), org)
         if not changes:
             return changes
-        revision = (state["revision"] if state else 0) + 1
+        revision = db_revision + 1
         write_changes(conn, org, changes, now)
         conn.execute(update(STATE).where(STATE.c.id == 1).values(revision=revision))
         audit(conn, changes, actor=actor, source=source, revision=revision, now=now)

@@ -100,23 +100,22 @@ class EditError(ValueError):
 # --- through the file's rules --------------------------------------------------------------------
 
 
-def validated(before: Organisation, after: Organisation) -> tuple[Organisation, list[str]]:
-    """The edit through the file's own rules: (normalised org, the warnings it brings).
-
-    Only the warnings this edit brings: the file's older warnings are not the editor's
-    doing. Raises EditError with the problems in Danish."""
+def validated(before: Organisation, after: Organisation) -> orgfile.Checked:
+    """The edit through the file's own rules, checked from what it changes
+    (`orgfile.validate_edit`): the organisation normalised, its changes, and the warnings
+    it brings, in Danish (the entities' older warnings are not the editor's doing).
+    Raises EditError with the problems in Danish."""
     try:
-        result = orgfile.validate(after)
-    except orgfile.OrgFileError as exc:
-        raise EditError([humanise(after, e) for e in exc.errors]) from None
-    warnings = [humanise(after, w) for w in result.warnings]
+        checked = orgfile.validate_edit(before, after)
+    except orgfile.EditRejected as exc:
+        raise EditError([humanise(exc.part, e) for e in exc.errors]) from None
+    warnings = [humanise(checked.part, w) for w in checked.warnings]
     if warnings:
-        try:
-            known = {humanise(before, w) for w in orgfile.validate(before).warnings}
-        except orgfile.OrgFileError as exc:
-            raise EditError([humanise(before, e) for e in exc.errors]) from None
+        earlier, part = checked.warnings_before(before)
+        known = {humanise(part, w) for w in earlier}
         warnings = [w for w in warnings if w not in known]
-    return result.organisation, warnings
+    checked.warnings = warnings
+    return checked
 
 
 def danish(message: str) -> str:

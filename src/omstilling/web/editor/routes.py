@@ -22,11 +22,12 @@ from omstilling.clock import utc
 from omstilling.domain import editscope, orgedit
 from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import format_date
+from omstilling.domain.errors import Conflict
 from omstilling.domain.labels import UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit
 from omstilling.store import presence as presence_store
 from omstilling.store.org_write import TooLong
-from omstilling.store.organisation import save_edit
+from omstilling.store.organisation import StaleEdit, save_edit
 from omstilling.web.auth import page_user, role_required
 from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
@@ -112,6 +113,9 @@ def hours_preview(request: Request, user: PageUser, unit_id: str, form: Posted) 
 # --- saving --------------------------------------------------------------------------------------
 
 
+STALE_RETRIES = 3  # an edit made on a snapshot that another write overtook is made again
+
+
 def _save(
     request: Request,
     user: Principal,
@@ -122,45 +126,63 @@ def _save(
     saved: str,
     anchor: str,
 ) -> Response:
-    """Apply one form's edit: validated like the file, saved and audited, or shown again."""
+    """Apply one form's edit: checked by the file's rules from what it changes, saved and
+    audited, or shown again. The edit is made on the snapshot the server answers from;
+    when another write got in first, it is made again on the organisation as stored."""
     org, unit = editable(request, user, unit_id)
-    try:
-        edited = edit(org)
-        # Issue 12 item 7: only the editor's own units, and only their tasks and people named.
-        editscope.check_edit(org, edited, edit_scope(org, user))
-        new, warnings = problems.validated(org, edited)
-    except problems.EditError as exc:
-        return unit_page(
-            request, user, org, unit, section=section, posted=posted, errors=exc.errors, status=422
-        )
-    except editscope.OutsideUnits as exc:
-        errors = problems.outside(org, edited, exc.trespasses)
-        return unit_page(
-            request, user, org, unit, section=section, posted=posted, errors=errors, status=403
-        )
-    try:
-        changes = save_edit(
-            request.app.state.engine,
-            new,
-            actor=user.name,
-            source="web",
-            # UTC: SQLite keeps the wall time and drops the zone, and the store reads it as UTC.
-            now=utc(deps_now(request)),
-        )
-    except TooLong as exc:  # a text past its column: named, nothing saved
-        errors = [f"For lang: {p}" for p in exc.problems]
-        return unit_page(
-            request, user, org, unit, section=section, posted=posted, errors=errors, status=422
-        )
-    if warnings:
+    for attempt in range(STALE_RETRIES + 1):
+        try:
+            edited = edit(org)
+            # Issue 12 item 7: only the editor's own units, and only their tasks and people.
+            editscope.check_edit(org, edited, edit_scope(org, user))
+            checked = problems.validated(org, edited)
+        except problems.EditError as exc:
+            return unit_page(
+                request,
+                user,
+                org,
+                unit,
+                section=section,
+                posted=posted,
+                errors=exc.errors,
+                status=422,
+            )
+        except editscope.OutsideUnits as exc:
+            errors = problems.outside(org, edited, exc.trespasses)
+            return unit_page(
+                request, user, org, unit, section=section, posted=posted, errors=errors, status=403
+            )
+        try:
+            changes = save_edit(
+                request.app.state.engine,
+                checked.organisation,
+                actor=user.name,
+                source="web",
+                # UTC: SQLite keeps the wall time and drops the zone; the store reads it as UTC.
+                now=utc(deps_now(request)),
+                base=org,
+                changes=checked.changes,
+            )
+            break
+        except StaleEdit:
+            if attempt == STALE_RETRIES:
+                raise Conflict("the organisation changed while saving; try again") from None
+            directory(request).fresh_organisation()
+            org, unit = editable(request, user, unit_id)
+        except TooLong as exc:  # a text past its column: named, nothing saved
+            errors = [f"For lang: {p}" for p in exc.problems]
+            return unit_page(
+                request, user, org, unit, section=section, posted=posted, errors=errors, status=422
+            )
+    if checked.warnings:
         # Shown at once rather than lost in a redirect: gaps in a distribution are worth a look.
-        fresh = directory(request).organisation() or new
+        fresh = directory(request).organisation() or checked.organisation
         return unit_page(
             request,
             user,
             fresh,
             fresh.units.get(unit_id, unit),
-            warnings=warnings,
+            warnings=checked.warnings,
             saved=saved if changes else "ingen",
         )
     return RedirectResponse(

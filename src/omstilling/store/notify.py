@@ -137,10 +137,12 @@ class Relay:
                 log.exception("a listener of %s writes failed", topic)
 
     def close(self) -> None:
+        """Stop calling listeners now; the listening thread ends by itself within half a
+        second (not waited for: an app's shutdown already waits for the live bus's)."""
         self._stop.set()
         self._wake(*TOPICS)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for thread in self._threads[1:]:  # a listener may be waiting for a build: not long
+            thread.join(timeout=1)
 
 
 def relay(engine: Engine) -> Relay | None:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,7 +28,13 @@ from omstilling.store.notify import relay
 from omstilling.store.presence import PresenceCache
 from omstilling.web import accesslog
 from omstilling.web.api import errors
-from omstilling.web.auth import LoginRequired, login_redirect_target
+from omstilling.web.auth import (
+    SESSION_CACHE_SECONDS,
+    TOKEN_CACHE_SECONDS,
+    LoginRequired,
+    PrincipalCache,
+    login_redirect_target,
+)
 from omstilling.web.headers import SecurityHeaders
 from omstilling.web.limits import BodyGuard
 from omstilling.web.oidc import setup_oidc
@@ -100,7 +107,8 @@ def _lifespan(
 def _state(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.settings = settings
     app.state.engine = engine
-    app.state.token_cache = {}  # see omstilling.web.auth._token
+    app.state.token_cache = PrincipalCache(TOKEN_CACHE_SECONDS)  # see omstilling.web.auth
+    app.state.session_cache = PrincipalCache(SESSION_CACHE_SECONDS)
     # Built on a thread of its own when the server starts (the lifespan), swapped in whole.
     app.state.directory = Directory(
         engine, Published(engine, max_age=0.5), PresenceCache(engine, max_age=0.5)
@@ -111,7 +119,10 @@ def _state(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.state.live = None
     app.state.call_event_listeners = [lambda events: _push_live(app, events)]
     here = Path(__file__).parent
-    app.state.templates = Jinja2Templates(directory=here / "templates")
+    # Compiled once: Jinja's auto_reload stat()ed each template file on every render.
+    loader = FileSystemLoader(here / "templates")
+    env = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
+    app.state.templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=here / "static"), name="static")
 
 

@@ -8,6 +8,7 @@ token, as the form field `csrf_token` or the header `X-CSRF-Token`.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable
@@ -73,39 +74,100 @@ def session_policy(request: Request) -> SessionPolicy:
 
 
 TOKEN_CACHE_SECONDS = 10.0
-TOKEN_CACHE_SIZE = 1000
+SESSION_CACHE_SECONDS = 2.0
+_MISS = object()
 
 
-def _token(request: Request, token: str) -> Principal | None:
-    """Bearer tokens are looked up at most every few seconds: the PBX posts many requests.
-    A revoked token is refused within TOKEN_CACHE_SECONDS."""
-    cache: dict[str, tuple[float, Principal | None]] = request.app.state.token_cache
-    now = time.monotonic()
-    hit = cache.get(token)
-    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+class PrincipalCache:
+    """Who a secret (a bearer token, a session cookie) signs in, kept a few seconds.
+
+    Every console request used to look its session up in the database (a read
+    transaction, on SQLite also a file lock) and so did the pages of every signed-in
+    person: the console's path cost more than the API's, whose tokens were cached.
+    Entries are keyed by the secret's SHA-256, never the secret itself. A session this
+    process ends (logout, a new sign-in) is forgotten at once; one ended or disabled
+    elsewhere (another process, the database) is refused within `seconds`; a revoked
+    token within TOKEN_CACHE_SECONDS (the PBX posts many requests a second).
+    """
+
+    def __init__(self, seconds: float, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.clock: Callable[[], float] = time.monotonic  # tests move it on
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._ended: dict[str, float] = {}  # forgotten: a lookup in flight may not return it
+
+    def get(self, secret: str) -> Principal | object | None:
+        """The principal (None: nobody), or _MISS when unknown or too old."""
+        hit = self._entries.get(_key(secret))
+        if hit is None or self.clock() - hit[0] >= self.seconds:
+            return _MISS
         return hit[1]
-    found = token_principal(request.app.state.engine, token)
-    if len(cache) >= TOKEN_CACHE_SIZE:
-        cache.clear()
-    cache[token] = (now, found)
-    return found
+
+    def put(self, secret: str, principal: Principal | None) -> None:
+        now, key = self.clock(), _key(secret)
+        if now - self._ended.get(key, float("-inf")) < self.seconds:
+            return  # read before its session ended, answered after
+        if len(self._entries) >= self.size:
+            fresh = {k: v for k, v in list(self._entries.items()) if now - v[0] < self.seconds}
+            self._entries = fresh if len(fresh) < self.size else {}
+        self._entries[key] = (now, principal)
+
+    def forget(self, secret: str) -> None:
+        """Nobody signs in with this secret from now on (its session has ended)."""
+        now, key = self.clock(), _key(secret)
+        if len(self._ended) >= self.size:
+            self._ended = {k: t for k, t in list(self._ended.items()) if now - t < self.seconds}
+        self._ended[key] = now
+        self._entries[key] = (now, None)
+
+
+def _key(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _secret(request: Request) -> tuple[PrincipalCache, str] | None:
+    """The cache and the secret this request signs in with, if any."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return request.app.state.token_cache, header[7:].strip()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (request.app.state.session_cache, cookie) if cookie else None
 
 
 def find_principal(request: Request) -> Principal | None:
+    """Who signs this request in: from the cache, else from the database (blocking)."""
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
         return cached
-    engine = request.app.state.engine
     found: Principal | None = None
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        found = _token(request, header[7:].strip())
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            found = session_principal(engine, cookie, session_policy(request))
+    secret = _secret(request)
+    if secret is not None:
+        cache, value = secret
+        hit = cache.get(value)
+        if hit is _MISS:
+            engine = request.app.state.engine
+            if cache is request.app.state.token_cache:
+                found = token_principal(engine, value)
+            else:
+                found = session_principal(engine, value, session_policy(request))
+            cache.put(value, found)
+        else:
+            found = hit  # type: ignore[assignment]
     request.state.principal = found
     return found
+
+
+async def principal_of(request: Request) -> Principal | None:
+    """find_principal, on a worker thread only when it must ask the database."""
+    if hasattr(request.state, "principal"):
+        return find_principal(request)
+    secret = _secret(request)
+    found = secret[0].get(secret[1]) if secret is not None else None
+    if found is _MISS:
+        return await run_in_threadpool(find_principal, request)
+    request.state.principal = found
+    return found  # type: ignore[return-value]
 
 
 async def check_csrf(request: Request, principal: Principal) -> None:
@@ -126,8 +188,7 @@ def require(scope: str | None = None) -> Callable[[Request], Awaitable[Principal
     """A dependency: a signed-in principal, with `scope` when one is given."""
 
     async def dependency(request: Request) -> Principal:
-        # The lookup touches the database: keep it off the event loop.
-        principal = await run_in_threadpool(find_principal, request)
+        principal = await principal_of(request)
         if principal is None:
             raise HTTPException(
                 401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
@@ -149,7 +210,7 @@ class LoginRequired(Exception):
 
 async def page_user(request: Request) -> Principal:
     """For pages: the signed-in person, or a redirect to /login."""
-    principal = await run_in_threadpool(find_principal, request)
+    principal = await principal_of(request)
     if principal is None or principal.kind != "user":
         raise LoginRequired(request.url.path)
     await check_csrf(request, principal)
@@ -170,7 +231,7 @@ def start_session(request: Request, user_id: int, target: str) -> RedirectRespon
     settings = request.app.state.settings
     old = request.cookies.get(SESSION_COOKIE)
     if old:
-        end_session(request.app.state.engine, old)
+        end_web_session(request, old)
     token = create_session(request.app.state.engine, user_id)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -182,3 +243,9 @@ def start_session(request: Request, user_id: int, target: str) -> RedirectRespon
         max_age=settings.session_absolute_hours * 3600,
     )
     return response
+
+
+def end_web_session(request: Request, token: str) -> None:
+    """End the session in the database and forget it here: refused from the next request."""
+    end_session(request.app.state.engine, token)
+    request.app.state.session_cache.forget(token)

@@ -9,13 +9,12 @@ the client announced its length or sends it in chunks.
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from omstilling.web.auth import find_principal
+from omstilling.web.auth import principal_of
 
 MiB = 1024 * 1024
 DEFAULT_LIMIT = 1 * MiB
@@ -52,7 +51,7 @@ class BodyGuard:
         limit = limit_for(path)
         needs_principal = path.startswith("/api/") and not path.startswith(OPEN_API)
         # The same lookup the route's dependency makes; it is kept on the request.
-        if needs_principal and await run_in_threadpool(find_principal, Request(scope)) is None:
+        if needs_principal and await principal_of(Request(scope)) is None:
             answer = JSONResponse(
                 {"detail": "authentication required"},
                 status_code=401,

@@ -17,7 +17,6 @@ from omstilling.accounts import (
     Principal,
     RateLimited,
     authenticate,
-    end_session,
 )
 from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
 from omstilling.domain.citizen import CitizenFactError, inquiry_from, looks_like_cpr
@@ -30,6 +29,7 @@ from omstilling.store.console_log import LOGGED_AS, log_action
 from omstilling.web.auth import (
     SESSION_COOKIE,
     client_address,
+    end_web_session,
     find_principal,
     page_user,
     start_session,
@@ -212,7 +212,7 @@ def home(user: PageUser) -> RedirectResponse:
 def logout(request: Request, user: PageUser) -> RedirectResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        end_session(request.app.state.engine, token)
+        end_web_session(request, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -55,6 +55,8 @@ def edit(draw: st.DrawFn) -> tuple[str, Callable[[Organisation], Organisation]]:
         st.sampled_from(
             (
                 "employee-title",
+                "employee-phone",
+                "employee-rename",
                 "employee-new",
                 "employee-remove",
                 "employee-move",
@@ -81,6 +83,14 @@ def edit(draw: st.DrawFn) -> tuple[str, Callable[[Organisation], Organisation]]:
         if kind == "employee-title":
             e = org.employees[_pick(employees, n)]
             return orgedit.put_employee(org, dataclasses.replace(e, title=f"{word} {n}"), new=False)
+        if kind == "employee-phone":
+            e = org.employees[_pick(employees, n)]
+            phone = None if n % 3 == 0 else f"+458951{n % 10000:04d}"
+            return orgedit.put_employee(org, dataclasses.replace(e, phone=phone), new=False)
+        if kind == "employee-rename":
+            e = org.employees[_pick(employees, n)]
+            renamed = dataclasses.replace(e, name=f"{word.title()} {e.name.split()[-1]}")
+            return orgedit.put_employee(org, renamed, new=False)
         if kind == "employee-new":
             unit = _pick(units, n)
             ident = orgedit.free_id(f"ny-{n}", org.employees)

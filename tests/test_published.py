@@ -163,7 +163,9 @@ def test_changes_in_quick_succession_are_built_once(
     builds_before = gate.calls
     gate.open.set()
     assert published.wait_for(max(tickets), timeout=10)
-    assert gate.calls == builds_before + 1  # one build for the four changes after it
+    # At most one build for the four changes after it (none when the gated build already
+    # read them: PostgreSQL reads each statement afresh, SQLite from the transaction's start).
+    assert gate.calls <= builds_before + 1
     assert jobcenter(published) == "E"
 
 
@@ -267,3 +269,38 @@ def test_started_again_after_a_stop_it_builds_again(published: Published, engine
     renamed_elsewhere(engine, "Igen")
     assert published.wait_for(published.request(), timeout=10)
     assert jobcenter(published) == "Igen"
+
+
+def test_an_edit_is_applied_from_what_changed_not_loaded_again(
+    published: Published, gate: Gate, engine: Engine
+) -> None:
+    """Issue 13 item 3: the audit trail names what changed; only that is read again, and
+    the index is updated, not rebuilt. The result is what a fresh load gives."""
+    import dataclasses
+
+    from omstilling.domain import orgedit
+    from omstilling.domain.orgdiff import entity_docs
+    from omstilling.store.organisation import save_edit
+
+    published.start()
+    assert published.wait_for(1, timeout=10)
+    before = published.current()
+    assert before is not None
+    loads = gate.calls
+    e = before.org.employees["mette-jobcenter"]
+    edited = orgedit.put_employee(
+        before.org, dataclasses.replace(e, title="Ungekoordinator"), new=False
+    )
+    save_edit(engine, edited, actor="test", base=before.org)  # waits for its build
+    after = published.current()
+    assert after is not None and after is not before
+    assert gate.calls == loads and published.patches == 1  # nothing loaded whole
+    assert after.org.employees["mette-jobcenter"].title == "Ungekoordinator"
+    assert after.org.units is before.org.units  # shared: no unit changed
+    assert "index" in after.__dict__  # updated before the swap
+    assert [h.id for h in after.index.search("ungekoordinator")] == ["mette-jobcenter"]
+    assert before.index.search("ungekoordinator") == []  # the older one is as it was
+    with engine.connect() as conn:
+        fresh = load_organisation(conn)
+    assert fresh is not None and entity_docs(after.org) == entity_docs(fresh)
+    assert after.revision == fresh.revision

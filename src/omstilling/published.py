@@ -10,6 +10,12 @@ beside it and swaps it in whole, so no request ever sees half of a change. Chang
 quick succession are built once: a request that arrives while a build runs is served
 by one more build after it, whatever the number of requests.
 
+A small change is applied, not rebuilt (issue 13 item 3): the audit trail names what
+changed since the snapshot's revision (`store.org_patch`), only that is read again and
+put into a snapshot that shares the rest, and the search index is updated from what
+changed (`domain.search.update`); an import of thousands, or a revision the trail does
+not account for, is loaded whole, still beside the running one.
+
 A write in this process waits for its own change to be built (the editor's page shows
 what was just saved), without holding up anyone else.
 """
@@ -26,8 +32,13 @@ from sqlalchemy import Connection, Engine
 
 from omstilling.domain.organisation import Organisation
 from omstilling.domain.search import SearchIndex
+from omstilling.domain.search.update import patched
 from omstilling.errors import Unavailable
+from omstilling.store import org_patch
+from omstilling.store.org_patch import Changed
 from omstilling.store.organisation import current_revision, load_organisation, on_write
+
+Patcher = Callable[[Connection, Organisation], tuple[Organisation, Changed] | None]
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +79,14 @@ class Published:
         *,
         first_wait: float = FIRST_BUILD_WAIT,
         loader: Callable[[Connection], Organisation | None] = load_organisation,
+        patcher: Patcher | None = org_patch.patch,
     ) -> None:
         self.engine = engine
         self.max_age = max_age
         self.first_wait = first_wait
         self._load = loader  # the store's load_organisation; a test may gate it
+        self._patch = patcher  # from what changed (None: always load whole)
+        self.patches = 0  # builds made from what changed
         self._current: Indexed | None = None
         self._checked_at = 0.0
         self._cond = threading.Condition()
@@ -224,8 +238,11 @@ class Published:
 
     def _load_if_moved(self, *, index: bool) -> bool:
         """Load the organisation when the stored revision is not the one in use (None when
-        nothing is imported); whether it was read."""
+        nothing is imported); whether it was read. All of it is read in one transaction
+        that sees one revision (PostgreSQL: repeatable read; SQLite's reads already do)."""
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             revision = current_revision(conn)
             current = self._current
             if revision is None:
@@ -237,11 +254,34 @@ class Published:
         return True
 
     def _build(self, conn: Connection, revision: int, *, index: bool) -> Indexed | None:
+        current = self._current
+        if current is not None and self._patch is not None:
+            step = self._patch(conn, current.org)
+            if step is not None:
+                return self._patched(current, revision, *step, index=index)
         org = self._load(conn)
         if org is None:
             return None
-        built = Indexed(revision, org)
+        # The revision the rows were read at (a database that reads each statement afresh
+        # may have read a newer one than `revision`).
+        built = Indexed(org.revision if org.revision is not None else revision, org)
         if index:
             built.index  # noqa: B018 - built here, off the request path, before the swap
         self.builds += 1
+        return built
+
+    def _patched(
+        self, current: Indexed, revision: int, org: Organisation, changed: Changed, *, index: bool
+    ) -> Indexed:
+        """The next revision from what changed (issue 13 item 3): the snapshot shares what
+        did not change, and the index is updated where it was built (rebuilt when the
+        update finds no room)."""
+        built = Indexed(org.revision if org.revision is not None else revision, org)
+        if "index" in current.__dict__:
+            updated = patched(current.index, current.org, org, changed)
+            if updated is not None:
+                built.__dict__["index"] = updated
+        if index:
+            built.index  # noqa: B018 - built (if it was not updated) before the swap
+        self.patches += 1
         return built

@@ -5,14 +5,13 @@ from __future__ import annotations
 import heapq
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from omstilling.domain.organisation import Organisation
+from omstilling.domain.search.entries import KIND_BITS, Entity, entries, spread
 from omstilling.domain.search.ranking import (
     EIDX_BITS,
     EIDX_MASK,
@@ -50,55 +49,11 @@ _NUMBER_PREFIX_MIN = 6
 _NUMBER_PREFIX_CAP = 5000
 
 
-@dataclass(frozen=True, slots=True)
-class _Entity:
-    kind: int  # index into KINDS
-    id: str
-    name: str
-    unit: str
-
-
-# (kind, folded name, id, name, unit, [(field code, text)], numbers): one searchable thing
-_Raw = tuple[int, str, str, str, str, list[tuple[int, str]], list[str]]
-
-
-def _entries(org: Organisation, fold_cached: Callable[[str], str]) -> list[_Raw]:
-    """Every task, unit and employee with its searchable fields, in ranking order
-    (kind, folded name, id): the order the postings' entity ranks follow."""
-    raw: list[_Raw] = []
-    for t in org.tasks.values():
-        fields = [(F["name"], t.name)]
-        fields += [(F["keywords"], k) for k in t.keywords]
-        if t.kle:
-            fields.append((F["kle"], t.kle))
-        raw.append((0, fold_cached(t.name), t.id, t.name, t.unit, fields, []))
-    for u in org.units.values():
-        fields = [(F["name"], u.name)]
-        if u.description:
-            fields.append((F["description"], u.description))
-        if u.address:
-            fields.append((F["address"], u.address))
-        unit_numbers = [n.e164 for n in u.numbers]
-        raw.append((1, fold_cached(u.name), u.id, u.name, u.id, fields, unit_numbers))
-    for e in org.employees.values():
-        fields = [(F["name"], e.name)]
-        if e.title:
-            fields.append((F["title"], e.title))
-        if e.main_tasks:
-            fields.append((F["main_tasks"], e.main_tasks))
-        # mobiles are internal only and never searchable
-        own_numbers = [n for n in (e.phone, e.extension) if n]
-        raw.append((2, fold_cached(e.name), e.id, e.name, e.unit, fields, own_numbers))
-    raw.sort(key=lambda r: (r[0], r[1], r[2]))
-    return raw
-
-
 class SearchIndex:
     """An immutable index over one Organisation snapshot; build once, search often."""
 
     def __init__(self) -> None:
-        self._entities: list[_Entity] = []
-        self._kind_bounds: tuple[int, int] = (0, 0)
+        self._entities: dict[int, Entity] = {}
         self._postings: dict[str, array[int]] = {}
         self._vocab: list[str] = []
         self._skeletons: dict[str, list[str]] = {}
@@ -106,11 +61,16 @@ class SearchIndex:
         # typo candidates: tokens bucketed by (length, first letter) and (length, second letter)
         self._by_first: dict[tuple[int, str], list[str]] = {}
         self._by_second: dict[tuple[int, str], list[str]] = {}
-        self._entity_tokens: list[tuple[str, ...]] = []
-        self._entity_fields: list[bytes] = []
+        self._entity_tokens: dict[int, tuple[str, ...]] = {}
+        self._entity_fields: dict[int, bytes] = {}
         self._numbers: dict[str, list[int]] = {}
         self._short_prefixes: dict[str, dict[str, tuple[int, float]]] = {}
         self._number_keys: list[str] = []
+        # Where each entity ranks: by (kind, id), and per kind its (folded name, id) in
+        # order with the ranks beside them (an update finds a new entity's place there).
+        self._ranks: dict[tuple[int, str], int] = {}
+        self._order: tuple[list[tuple[str, str]], ...] = ([], [], [])
+        self._order_ranks: tuple[list[int], ...] = ([], [], [])
 
     # --- build ----------------------------------------------------------------------
 
@@ -124,18 +84,25 @@ class SearchIndex:
                 out = folded[text] = fold(text)
             return out
 
-        raw = _entries(org, fold_cached)
+        raw = entries(org, fold_cached)
 
         self = cls()
-        n_tasks = sum(1 for r in raw if r[0] == 0)
-        n_units = sum(1 for r in raw if r[0] == 1)
-        self._kind_bounds = (n_tasks, n_tasks + n_units)
+        counts = [0, 0, 0]
+        for r in raw:
+            counts[r[0]] += 1
+        rank_of = [spread(kind, n) for kind, n in enumerate(counts)]
+        seen = [0, 0, 0]
         interned: dict[str, str] = {}
         postings: dict[str, list[int]] = {}
         numbers: dict[str, list[int]] = {}
         token_cache: dict[str, list[str]] = {}
-        for eidx, (kind, _, eid, name, unit, fields, nums) in enumerate(raw):
-            self._entities.append(_Entity(kind, eid, name, unit))
+        for kind, folded_name, eid, name, unit, fields, nums in raw:
+            eidx = rank_of[kind](seen[kind])
+            seen[kind] += 1
+            self._entities[eidx] = Entity(kind, eid, name, unit)
+            self._ranks[(kind, eid)] = eidx
+            self._order[kind].append((folded_name, eid))
+            self._order_ranks[kind].append(eidx)
             best: dict[str, int] = {}
             for code, text in fields:
                 tokens = token_cache.get(text)
@@ -153,8 +120,8 @@ class SearchIndex:
                     postings[tok] = [p]
                 else:
                     lst.append(p)
-            self._entity_tokens.append(tuple(best))
-            self._entity_fields.append(bytes(best.values()))
+            self._entity_tokens[eidx] = tuple(best)
+            self._entity_fields[eidx] = bytes(best.values())
             for num in nums:
                 key = number_key(num)
                 if key:
@@ -177,9 +144,9 @@ class SearchIndex:
 
     # --- helpers --------------------------------------------------------------------
 
-    def _kind_of(self, eidx: int) -> int:
-        tasks_end, units_end = self._kind_bounds
-        return 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
+    @staticmethod
+    def _kind_of(eidx: int) -> int:
+        return eidx >> KIND_BITS
 
     @staticmethod
     def _prefix_range(sorted_words: list[str], prefix: str) -> list[str]:
@@ -300,7 +267,7 @@ class SearchIndex:
         k-way merge over the tokens yields entities best first and can stop early.
         """
         postings = self._postings
-        tasks_end, units_end = self._kind_bounds
+        kb = KIND_BITS
         tf = TIER_FACTOR
         heap: list[tuple[Key, int, int]] = []
         lists: list[tuple[array[int], int, float]] = []
@@ -309,8 +276,7 @@ class SearchIndex:
             p = plist[0]
             eidx = (p >> FIELD_BITS) & EIDX_MASK
             tier = p >> TIER_SHIFT
-            ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
-            key: Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
+            key: Key = (kind, kind, tier, eidx >> kb, -wscore * tf[tier], eidx, p & 7)
             heap.append((key, len(lists), 0))
             lists.append((plist, kind, wscore))
         heapq.heapify(heap)
@@ -330,8 +296,7 @@ class SearchIndex:
                 p = plist[pos]
                 eidx = (p >> FIELD_BITS) & EIDX_MASK
                 tier = p >> TIER_SHIFT
-                ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
-                nxt: Key = (kind, kind, tier, ekind, -wscore * tf[tier], eidx, p & 7)
+                nxt: Key = (kind, kind, tier, eidx >> kb, -wscore * tf[tier], eidx, p & 7)
                 heapq.heapreplace(heap, (nxt, li, pos))
             else:
                 heapq.heappop(heap)
@@ -357,7 +322,6 @@ class SearchIndex:
                 candidates = self._verify(expansions[i], candidates)
             per_word.append(candidates)
         n = len(expansions)
-        tasks_end, units_end = self._kind_bounds
         for eidx in candidates:
             kind = kinds = tier = code = 0
             total = 0.0
@@ -367,8 +331,7 @@ class SearchIndex:
                 total += neg
                 if k > kind or (k == kind and t > tier):
                     kind, tier, code = k, t, c
-            ekind = 0 if eidx < tasks_end else (1 if eidx < units_end else 2)
-            key: Key = (kind, kinds, tier, ekind, total / n, eidx, code)
+            key: Key = (kind, kinds, tier, eidx >> KIND_BITS, total / n, eidx, code)
             old = found.get(eidx)
             if old is None or key < old:
                 found[eidx] = key

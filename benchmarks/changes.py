@@ -1,19 +1,28 @@
-"""Benchmark: advice while the organisation changes (issue 13, first part).
+"""Benchmark: advice while the organisation changes (issue 13).
 
-    python benchmarks/changes.py [--quick] [--file org.yaml] [--seconds 30] [--rate 50]
+    python benchmarks/changes.py [--quick] [--file org.yaml] [--seconds 60] [--rate 50]
 
-On the generated Copenhagen-size organisation (`generate_org.py`, 50,000 employees)
-imported into a SQLite file, in one process as the server holds it:
+On the generated Copenhagen-size organisation (`generate_org.py`, 50,000 employees,
+20,000 keywords) imported into a SQLite file:
 
-- start-up: from `Published.start()` to ready (the organisation and its index built on
-  their own thread), and the RSS after;
+In one process, as the server holds it (`Published` and `Directory`):
+- start-up: from `Published.start()` to ready, and the RSS after;
 - advice at a steady rate (default 50 a second, in process: `Directory.advise`, search
-  included), first with no change (the reference), then while a change is committed
-  every second by another connection (an employee's title and the revision, as another
-  process or the editor would): p50, p99 and max of each, and the ratio of the p99s;
-- from a change's commit to the first advice that reflects it (p50, p99);
-- builds done and the RSS at the end (no second copy kept after a swap);
-- advice with 10,000 active absence codes against the reference (issue 13 item 4).
+  included), first with no change (the reference), then while an editor's change is
+  saved every second the way the unit editor's page saves it (one employee's title:
+  the edit, `problems.validated`, `save_edit` from the snapshot; in this process);
+- the editor's save (edit, check, commit), its apply to the running snapshot and index
+  (`Published.patch_seconds`), and a full reload of the same organisation (load and
+  index) measured in the same run: the ratio;
+- from a change's commit to the first advice that reflects it;
+- the RSS after 1,000 more changes (no second copy kept after a swap);
+- advice with 10,000 active absence codes against the reference (item 4).
+
+Over HTTP (`omstilling serve` on loopback, a second process): `POST /api/v1/advice` with a
+token at the same rate, with no change (the reference) and while another process (a
+third: `python benchmarks/changes.py --writer`) saves an editor's change every second;
+p50, p99, max, errors, and from each commit to the server answering from it (its
+`/api/v1/health` revision, polled every 20 ms).
 
 Latency is counted from the moment the schedule meant to ask (no coordinated omission).
 `--quick`: a small generated organisation, 10 s a phase; a smoke run only.
@@ -22,33 +31,51 @@ Latency is counted from the moment the schedule meant to ask (no coordinated omi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import gc
+import os
 import platform
-import resource
+import secrets
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from omstilling import orgfile  # noqa: E402
 from omstilling.directory import Directory  # noqa: E402
+from omstilling.domain import orgedit  # noqa: E402
 from omstilling.domain.inquiry import Inquiry  # noqa: E402
+from omstilling.domain.organisation import Organisation  # noqa: E402
+from omstilling.domain.search import SearchIndex  # noqa: E402
 from omstilling.published import Published  # noqa: E402
 from omstilling.store.db import ensure_schema, make_engine  # noqa: E402
-from omstilling.store.organisation import import_organisation  # noqa: E402
+from omstilling.store.organisation import (  # noqa: E402
+    StaleEdit,
+    import_organisation,
+    load_organisation,
+    save_edit,
+)
+from omstilling.web.editor import problems  # noqa: E402
+
+AT = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return 0.0
 
 
 def pct(values: list[float], p: float) -> float:
@@ -56,141 +83,296 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def row(name: str, values: list[float], unit: str = "ms", extra: str = "") -> str:
+    return (f"| {name} | {len(values)} | {pct(values, 50):.2f} {unit} | {pct(values, 99):.2f} "
+            f"{unit} | {max(values):.2f} {unit} |{extra}")  # fmt: skip
+
+
 def steady(directory: Directory, questions: list[str], rate: float, seconds: float) -> list[float]:
     """Advise at `rate` a second for `seconds`; latency from the scheduled moment, in ms."""
-    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     latencies = []
     start = time.perf_counter()
-    n = int(rate * seconds)
-    for i in range(n):
+    for i in range(int(rate * seconds)):
         due = start + i / rate
         wait = due - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
-        directory.advise(Inquiry(query=questions[i % len(questions)]), at)
+        directory.advise(Inquiry(query=questions[i % len(questions)]), AT)
         latencies.append((time.perf_counter() - due) * 1000)
     return latencies
+
+
+class Editor:
+    """Saves one employee's title at a time as the unit editor's page does: the edit made
+    on `current()`, checked, saved from that snapshot (again on `stale()` if another write
+    got in first)."""
+
+    def __init__(self, engine: Engine, current: Callable[[], Organisation],
+                 stale: Callable[[], Organisation]) -> None:  # fmt: skip
+        self.engine = engine
+        self.current = current
+        self.stale = stale
+        self.n = 0
+        self.tag = f"{os.getpid()}-{time.time():.0f}"  # every save a change
+
+    def save(self) -> tuple[float, float, Organisation]:
+        """One save: (ms to edit and check, ms to commit and see it answered from, the
+        organisation saved)."""
+        org = self.current()
+        while True:
+            started = time.perf_counter()
+            self.n += 1
+            ids = list(org.employees)
+            e = org.employees[ids[(self.n * 7919) % len(ids)]]
+            edited = orgedit.put_employee(
+                org, dataclasses.replace(e, title=f"Titel {self.n} {self.tag}"), new=False
+            )
+            checked = problems.validated(org, edited)
+            checked_at = time.perf_counter()
+            try:
+                changes = save_edit(self.engine, checked.organisation, actor="bench", base=org,
+                                    changes=checked.changes)  # fmt: skip
+            except StaleEdit:
+                org = self.stale()
+                continue
+            saved = checked.organisation
+            saved.revision = (org.revision or 0) + (1 if changes else 0)
+            done = time.perf_counter()
+            return (checked_at - started) * 1000, (done - checked_at) * 1000, saved
+
+
+def writer(db: str) -> int:
+    """`--writer DB`: another process saving an editor's change every second; prints the
+    wall time and the revision of each commit."""
+    engine = make_engine(db)
+
+    def stored() -> Organisation:
+        with engine.connect() as conn:
+            org = load_organisation(conn)
+        assert org is not None
+        return org
+
+    box = [stored()]
+    editor = Editor(engine, lambda: box[0], stored)
+    while True:
+        _, _, box[0] = editor.save()
+        print(f"{time.time():.4f} {box[0].revision}", flush=True)
+        time.sleep(1.0)
+
+
+def in_process(engine: Engine, questions: list[str], rate: float, seconds: float) -> list[float]:
+    published = Published(engine, max_age=0.5)
+    directory = Directory(engine, published)
+    t0 = time.perf_counter()
+    published.start()
+    published.wait_for(1, timeout=900)
+    print(f"start-up to ready: {time.perf_counter() - t0:.2f} s, RSS {rss_mb():.0f} MB\n")
+    reference = steady(directory, questions, rate, seconds)
+
+    def snapshot() -> Organisation:
+        current = published.current()
+        assert current is not None
+        return current.org
+
+    def stale() -> Organisation:
+        current = published.fresh()
+        assert current is not None
+        return current.org
+
+    editor = Editor(engine, snapshot, stale)
+    stop = threading.Event()
+    checks: list[float] = []
+    commits: list[float] = []
+
+    def change_every_second() -> None:
+        while not stop.wait(1.0):
+            check, commit, _ = editor.save()
+            checks.append(check)
+            commits.append(commit)
+
+    builds, patches = published.builds, published.patches
+    thread = threading.Thread(target=change_every_second, daemon=True)
+    thread.start()
+    changing = steady(directory, questions, rate, seconds)
+    stop.set()
+    thread.join()
+    applies = [s * 1000 for s in list(published.patch_seconds)]
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        whole = load_organisation(conn)
+    assert whole is not None
+    SearchIndex.build(whole)
+    reload_ms = (time.perf_counter() - t0) * 1000
+    del whole
+    print("| in process | n | p50 | p99 | max |\n|---|---|---|---|---|")
+    print(row("advice, reference: no changes", reference))
+    print(row("advice, an editor's save every second", changing))
+    print(row("editor's save: the edit and its check", checks))
+    print(row("editor's save: commit, until answered from", commits))
+    print(row("apply to the running snapshot and index", applies))
+    print(f"\nratio of the advice p99s: {pct(changing, 99) / pct(reference, 99):.2f}; "
+          f"full reload (load + index) {reload_ms:.0f} ms, apply p99 / reload "
+          f"{pct(applies, 99) / reload_ms:.4f}; loaded whole {published.builds - builds} "
+          f"times, applied {published.patches - patches} times")  # fmt: skip
+
+    for _ in range(1000):
+        editor.save()
+    gc.collect()
+    print(f"RSS after 1,000 more changes: {rss_mb():.0f} MB (applied {published.patches}, "
+          f"loaded whole {published.builds})")  # fmt: skip
+
+    # Presence at scale: 10,000 active codes (as calendar feeds would set them).
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM employees LIMIT 10000"))]
+        conn.execute(
+            text(
+                "INSERT INTO absences (employee_id, code, starts_at, until, note, created_at,"
+                " created_by) VALUES (:e, 'meeting', :s, :u, '', :s, 'bench')"
+            ),
+            [{"e": e, "s": AT - timedelta(hours=1), "u": AT + timedelta(hours=8)} for e in ids],
+        )
+        conn.execute(text("UPDATE presence_state SET version = version + 1"))
+    with_codes = steady(directory, questions, rate, seconds)
+    print(row(f"advice, {len(ids):,} active codes", with_codes))
+    print(f"ratio of the p99s, codes / reference: {pct(with_codes, 99) / pct(reference, 99):.2f}\n")
+    published.stop()
+    return reference
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def over_http(tmp: Path, db: str, questions: list[str], rate: float, seconds: float) -> None:
+    import httpx
+
+    from omstilling import accounts
+
+    engine = make_engine(db)
+    token = accounts.create_token(engine, "bench-changes", ["advice:read"])
+    env = {**os.environ, "OMSTILLING_SECRET_KEY": secrets.token_urlsafe(32)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp / "server.log").open("wb")
+    cmd = [sys.executable, "-m", "omstilling", "serve", "--db", db, "--port", str(port)]
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        t0 = time.perf_counter()
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
+                    break
+            if server.poll() is not None or time.perf_counter() - t0 > 900:
+                raise RuntimeError("the server did not become ready")
+            time.sleep(0.1)
+        print(f"served: ready {time.perf_counter() - t0:.2f} s after start, "
+              f"RSS {rss_mb(server.pid):.0f} MB\n")  # fmt: skip
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+
+        def load() -> tuple[list[float], int]:
+            latencies, errors = [], 0
+            start = time.perf_counter()
+            for i in range(int(rate * seconds)):
+                due = start + i / rate
+                if (wait := due - time.perf_counter()) > 0:
+                    time.sleep(wait)
+                try:
+                    r = client.post("/api/v1/advice", json={"q": questions[i % len(questions)]})
+                    errors += r.status_code != 200
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append((time.perf_counter() - due) * 1000)
+            return latencies, errors
+
+        reference, ref_errors = load()
+        me = [sys.executable, str(Path(__file__).resolve()), "--writer", db]
+        other = subprocess.Popen(me, stdout=subprocess.PIPE, text=True)
+        commits: list[tuple[float, int]] = []
+        stop = threading.Event()
+
+        def read_commits() -> None:
+            assert other.stdout is not None
+            for line in other.stdout:
+                at, revision = line.split()
+                commits.append((float(at), int(revision)))
+
+        seen: list[float] = []
+
+        def watch() -> None:
+            try:
+                follow()
+            except Exception as exc:  # say so: the figure would be missing
+                print(f"watching the revision failed: {exc!r}", file=sys.stderr)
+
+        def follow() -> None:
+            done = 0
+            with httpx.Client(base_url=base) as poll:
+                while not stop.is_set():
+                    if done < len(commits):
+                        at, revision = commits[done]
+                        answer = poll.get("/api/v1/health").json()
+                        if (answer.get("revision") or 0) >= revision:
+                            seen.append(time.time() - at)
+                            done += 1
+                            continue
+                    time.sleep(0.02)
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (read_commits, watch)]
+        for t in threads:
+            t.start()
+        changing, errors = load()
+        stop.set()
+        other.terminate()
+        other.wait()
+        print("| over HTTP | n | p50 | p99 | max | errors |\n|---|---|---|---|---|---|")
+        print(row("advice, reference: no changes", reference, extra=f" {ref_errors} |"))
+        print(row("advice, a change a second by another process", changing,
+                  extra=f" {errors} |"))  # fmt: skip
+        if seen:
+            print(row("commit (other process) to served from it", seen, unit="s", extra=" |"))
+        ratio = pct(changing, 99) / pct(reference, 99)
+        print(f"\nratio of the p99s: {ratio:.2f}; {len(commits)} commits; "
+              f"server RSS at the end {rss_mb(server.pid):.0f} MB")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--file", type=Path)
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--writer", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.writer:
+        return writer(args.writer)
     seconds = 10.0 if args.quick else args.seconds
     tmp = Path(tempfile.mkdtemp(prefix="omst-changes-"))
     if args.file is None:
         args.file = tmp / "org.yaml"
         size = ["200", "5000", "2000"] if args.quick else ["2000", "50000", "20000"]
-        import subprocess
-
         generate = [sys.executable, str(HERE / "generate_org.py"), "-o", str(args.file)]
         generate += ["--units", size[0], "--employees", size[1], "--keywords", size[2]]
         subprocess.run(generate, check=True)
     machine = platform.processor() or platform.machine()
-    started = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    print(f"# {machine}, Python {platform.python_version()}, {started}")
-    engine = make_engine(f"sqlite:///{tmp / 'changes.db'}")
+    print(f"# {machine}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    db = f"sqlite:///{tmp / 'changes.db'}"
+    engine = make_engine(db)
     ensure_schema(engine)
     org = orgfile.parse_bytes(args.file.read_bytes()).organisation
     import_organisation(engine, org, file_revision=None, actor="bench")
     employees = list(org.employees.values())
     questions = [e.name for e in employees[:: max(1, len(employees) // 500)]]
     questions += [t.name for t in list(org.tasks.values())[:200]]
-    del org
-
-    published = Published(engine, max_age=0.5)
-    directory = Directory(engine, published)
-    t0 = time.perf_counter()
-    published.start()
-    published.wait_for(1, timeout=600)
-    print(f"start-up to ready: {time.perf_counter() - t0:.2f} s, RSS {rss_mb():.0f} MB")
-
-    reference = steady(directory, questions, args.rate, seconds)
-
-    stop = threading.Event()
-    commits: list[tuple[float, int]] = []
-    other = make_engine(str(engine.url))  # another connection pool, as another process
-
-    def change_every_second() -> None:
-        i = 0
-        while not stop.wait(1.0):
-            i += 1
-            employee = employees[(i * 7919) % len(employees)].id
-            with other.begin() as conn:
-                conn.execute(
-                    text("UPDATE employees SET title = :t WHERE id = :id"),
-                    {"t": f"Titel {i}", "id": employee},
-                )
-                revision = conn.execute(
-                    text("UPDATE org_state SET revision = revision + 1 RETURNING revision")
-                ).scalar_one()
-            commits.append((time.perf_counter(), int(revision)))
-
-    seen: list[float] = []
-
-    def watch() -> None:
-        """From each commit to the first moment the directory answers from it."""
-        done = 0
-        while not stop.is_set() or done < len(commits):
-            if done < len(commits):
-                committed, revision = commits[done]
-                current = published.loaded()
-                if current is not None and (current.revision or 0) >= revision:
-                    seen.append(time.perf_counter() - committed)
-                    done += 1
-                    continue
-            time.sleep(0.005)
-            if stop.is_set() and time.perf_counter() - commits[-1][0] > 60:
-                break
-
-    builds_before = published.builds
-    writer = threading.Thread(target=change_every_second, daemon=True)
-    watcher = threading.Thread(target=watch, daemon=True)
-    writer.start()
-    watcher.start()
-    changing = steady(directory, questions, args.rate, seconds)
-    stop.set()
-    writer.join()
-    watcher.join(timeout=120)
-
-    def row(name: str, values: list[float]) -> str:
-        return (f"| {name} | {len(values)} | {pct(values, 50):.2f} ms | {pct(values, 99):.2f} ms "
-                f"| {max(values):.2f} ms |")  # fmt: skip
-
-    print("| advice | n | p50 | p99 | max |\n|---|---|---|---|---|")
-    print(row("reference: no changes", reference))
-    print(row("a change committed every second", changing))
-    print(f"ratio of the p99s: {pct(changing, 99) / pct(reference, 99):.2f}")
-    if seen:
-        print(f"commit to first advice from it: n={len(seen)} p50 {pct(seen, 50):.2f} s, "
-              f"p99 {pct(seen, 99):.2f} s, max {max(seen):.2f} s")  # fmt: skip
-    print(f"builds during the changes: {published.builds - builds_before} for {len(commits)} "
-          f"commits; RSS at the end {rss_mb():.0f} MB")  # fmt: skip
-
-    # Presence at scale: the same questions with 10,000 active codes (as calendar feeds
-    # would set them), written as another process would, against the reference above.
-    n_codes = min(10_000, len(employees))
-    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-    with other.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO absences (employee_id, code, starts_at, until, note, created_at,"
-                " created_by) VALUES (:e, 'meeting', :s, :u, '', :s, 'bench')"
-            ),
-            [
-                {"e": e.id, "s": at - timedelta(hours=1), "u": at + timedelta(hours=8)}
-                for e in employees[:n_codes]
-            ],
-        )
-        conn.execute(text("UPDATE presence_state SET version = version + 1"))
-    with_codes = steady(directory, questions, args.rate, seconds)
-    print(row(f"{n_codes:,} active codes, no changes", with_codes))
-    print(f"ratio of the p99s, codes / reference: {pct(with_codes, 99) / pct(reference, 99):.2f}"
-          f"; presence loads: {directory.presence.loads}")  # fmt: skip
-    published.stop()
+    del org, employees
+    in_process(engine, questions, args.rate, seconds)
+    engine.dispose()
+    over_http(tmp, db, questions, args.rate, seconds)
     return 0
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from functools import cached_property
 
@@ -87,6 +88,7 @@ class Published:
         self._load = loader  # the store's load_organisation; a test may gate it
         self._patch = patcher  # from what changed (None: always load whole)
         self.patches = 0  # builds made from what changed
+        self.patch_seconds: deque[float] = deque(maxlen=10_000)  # each, for the benchmarks
         self._current: Indexed | None = None
         self._checked_at = 0.0
         self._cond = threading.Condition()
@@ -256,9 +258,12 @@ class Published:
     def _build(self, conn: Connection, revision: int, *, index: bool) -> Indexed | None:
         current = self._current
         if current is not None and self._patch is not None:
+            started = time.perf_counter()
             step = self._patch(conn, current.org)
             if step is not None:
-                return self._patched(current, revision, *step, index=index)
+                built = self._patched(current, revision, *step, index=index)
+                self.patch_seconds.append(time.perf_counter() - started)
+                return built
         org = self._load(conn)
         if org is None:
             return None

@@ -154,10 +154,14 @@ def writer(db: str) -> int:
 
     box = [stored()]
     editor = Editor(engine, lambda: box[0], stored)
+    pause = float(os.environ.get("BENCH_WRITER_PAUSE", "1.0"))
+    count = int(os.environ.get("BENCH_WRITER_COUNT", "0"))  # 0: until stopped
     while True:
-        _, _, box[0] = editor.save()
-        print(f"{time.time():.4f} {box[0].revision}", flush=True)
-        time.sleep(1.0)
+        check, commit, box[0] = editor.save()
+        print(f"{time.time():.4f} {box[0].revision} {check:.3f} {commit:.3f}", flush=True)
+        if count and editor.n >= count:
+            return 0
+        time.sleep(pause)
 
 
 def in_process(engine: Engine, questions: list[str], rate: float, seconds: float) -> list[float]:
@@ -166,7 +170,7 @@ def in_process(engine: Engine, questions: list[str], rate: float, seconds: float
     t0 = time.perf_counter()
     published.start()
     published.wait_for(1, timeout=900)
-    print(f"start-up to ready: {time.perf_counter() - t0:.2f} s, RSS {rss_mb():.0f} MB\n")
+    print(f"start-up to ready: {time.perf_counter() - t0:.2f} s\n")
     reference = steady(directory, questions, rate, seconds)
 
     def snapshot() -> Organisation:
@@ -218,8 +222,9 @@ def in_process(engine: Engine, questions: list[str], rate: float, seconds: float
     for _ in range(1000):
         editor.save()
     gc.collect()
-    print(f"RSS after 1,000 more changes: {rss_mb():.0f} MB (applied {published.patches}, "
-          f"loaded whole {published.builds})")  # fmt: skip
+    print(f"this process's RSS after 1,000 more changes: {rss_mb():.0f} MB (it also parsed "
+          f"and imported the file; the server's own is below); applied {published.patches}, "
+          f"loaded whole {published.builds}")  # fmt: skip
 
     # Presence at scale: 10,000 active codes (as calendar feeds would set them).
     with engine.begin() as conn:
@@ -290,13 +295,15 @@ def over_http(tmp: Path, db: str, questions: list[str], rate: float, seconds: fl
         me = [sys.executable, str(Path(__file__).resolve()), "--writer", db]
         other = subprocess.Popen(me, stdout=subprocess.PIPE, text=True)
         commits: list[tuple[float, int]] = []
+        saves: list[tuple[float, float]] = []
         stop = threading.Event()
 
         def read_commits() -> None:
             assert other.stdout is not None
             for line in other.stdout:
-                at, revision = line.split()
+                at, revision, check, commit = line.split()
                 commits.append((float(at), int(revision)))
+                saves.append((float(check), float(commit)))
 
         seen: list[float] = []
 
@@ -332,6 +339,21 @@ def over_http(tmp: Path, db: str, questions: list[str], rate: float, seconds: fl
                   extra=f" {errors} |"))  # fmt: skip
         if seen:
             print(row("commit (other process) to served from it", seen, unit="s", extra=" |"))
+        print(row("editor's save in that process: edit and check", [c for c, _ in saves],
+                  extra=" |"))  # fmt: skip
+        print(row("editor's save in that process: commit", [c for _, c in saves], extra=" |"))
+        # Steady memory: 1,000 more changes as fast as they come, served at 20 a second.
+        fast = {**os.environ, "BENCH_WRITER_PAUSE": "0", "BENCH_WRITER_COUNT": "1000"}
+        burst = subprocess.Popen(me, stdout=subprocess.DEVNULL, env=fast)
+        while burst.poll() is None:
+            client.post("/api/v1/advice", json={"q": questions[0]})
+            time.sleep(0.05)
+        for _ in range(40):  # until the last change is answered from
+            client.post("/api/v1/advice", json={"q": questions[0]})
+            time.sleep(0.05)
+        ready = httpx.get(f"{base}/api/v1/ready").json()
+        print(f"server RSS after 1,000 more changes: {rss_mb(server.pid):.0f} MB "
+              f"(loaded whole {ready['builds']} times in all)")  # fmt: skip
         ratio = pct(changing, 99) / pct(reference, 99)
         print(f"\nratio of the p99s: {ratio:.2f}; {len(commits)} commits; "
               f"server RSS at the end {rss_mb(server.pid):.0f} MB")  # fmt: skip

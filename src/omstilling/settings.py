@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from ipaddress import ip_network
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# An origin as a browser sends it: scheme, host and an optional port; no path.
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "please-change"}
 
 
@@ -51,6 +56,14 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks of the reverse proxies whose "
         "X-Forwarded-For names the client (e.g. 10.0.0.5,10.1.0.0/24); empty: none",
     )
+    public_search_origins: str = Field(
+        default="",
+        description="Comma-separated origins (e.g. https://www.randers.dk) whose pages may "
+        "call /api/v1/public/search from the browser (CORS); * for any; empty: none",
+    )
+    public_search_per_minute: int = Field(
+        default=60, ge=1, description="Public searches per minute from one client address"
+    )
     session_idle_minutes: int = Field(default=120, ge=5)
     session_absolute_hours: int = Field(default=12, ge=1)
     oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL")
@@ -69,12 +82,26 @@ class Settings(BaseSettings):
                     raise ValueError(f"not an address or network: {part.strip()!r}") from None
         return value
 
+    @field_validator("public_search_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for part in value.split(","):
+            origin = part.strip()
+            if origin and origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _no_placeholder(cls, value: str | None) -> str | None:
         if value is not None and (value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < 16):
             raise ValueError("OMSTILLING_SECRET_KEY is a placeholder or shorter than 16 characters")
         return value
+
+
+def origins(setting: str) -> frozenset[str]:
+    """The origins of `public_search_origins` (a browser sends them without a trailing /)."""
+    return frozenset(p.strip().rstrip("/") for p in setting.split(",") if p.strip())
 
 
 @lru_cache(maxsize=1)

@@ -111,6 +111,9 @@ POLICY: dict[str, May] = {
     "GET /api/v1/public/units": may(*EVERYONE),
     "GET /api/v1/public/hours": may(*EVERYONE),
     "GET /offentlig": may(*EVERYONE),
+    # Hvem skal jeg ringe til? (issue 17): the page and its API, rate limited per address.
+    "GET /offentlig/soeg": may(*EVERYONE, url="/offentlig/soeg?q=pas"),
+    "GET /api/v1/public/search": may(*EVERYONE, url="/api/v1/public/search?q=pas"),
     "GET /login": may(*EVERYONE),
     "POST /login": may(*EVERYONE, form={"username": "x", "password": "y"}),
     "GET /login/oidc": may(*EVERYONE),

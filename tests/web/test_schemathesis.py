@@ -99,6 +99,7 @@ BEYOND_THE_SCHEMA = {
     "GET /api/v1/calls/report": "quarter, or from and to, in order",
     "POST /api/v1/quality/test-calls": "each call's fields (omstilling.domain.quality)",
     "GET /api/v1/quality/summary": "quarter, or from and to, in order",
+    "GET /api/v1/public/search": "a query with a word in it; no CPR number in the query",
 }
 
 

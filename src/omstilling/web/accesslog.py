@@ -5,6 +5,9 @@ POST, so what a citizen said is not in a URL of ours; but any client can put a C
 number in a path or a query (a careless integration, a probe), and the log line is
 written before any route refuses it. This filter hides such a query, or the whole
 path, in the log line; the one CPR guard (domain.citizen) decides.
+
+The public search (issue 17) is a GET from the citizen's own browser: what a citizen
+asks about is theirs, so its `q` is masked in every log line, whatever it holds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from omstilling.domain.citizen import looks_like_cpr
 ACCESS_LOGGER = "uvicorn.access"
 HIDDEN_QUERY = "?(hidden: shaped like a CPR number)"
 HIDDEN_PATH = "(path hidden: shaped like a CPR number)"
+# Paths whose query text is never logged: "q=(hidden)" stands in for it.
+MASKED_QUERY_PATHS = frozenset({"/api/v1/public/search", "/offentlig/soeg"})
+MASKED_PARAMETERS = frozenset({"q"})
+HIDDEN_VALUE = "(hidden)"
 
 
 def private_path(full_path: str) -> str:
@@ -26,9 +33,19 @@ def private_path(full_path: str) -> str:
     # would otherwise read as a digit in front of it.
     if looks_like_cpr(unquote(path)):
         return HIDDEN_PATH
+    if query and path in MASKED_QUERY_PATHS:
+        query = "&".join(_masked(part) for part in query.split("&"))
+        full_path = f"{path}?{query}"
     if query and looks_like_cpr(unquote_plus(query)):
         return path + HIDDEN_QUERY
     return full_path
+
+
+def _masked(part: str) -> str:
+    name, _sep, _value = part.partition("=")
+    if unquote_plus(name) in MASKED_PARAMETERS:
+        return f"{name}={HIDDEN_VALUE}"
+    return part
 
 
 class PrivateRequestLine(logging.Filter):

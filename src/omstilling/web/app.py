@@ -38,6 +38,7 @@ from omstilling.web.auth import (
 from omstilling.web.headers import SecurityHeaders
 from omstilling.web.limits import BodyGuard
 from omstilling.web.oidc import setup_oidc
+from omstilling.web.public import search as public_search
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     setup_oidc(app, settings)
     _exception_handlers(app)
     _routers(app)
+    # Hvem skal jeg ringe til? Its page and API, CORS for the API and the throttle.
+    public_search.install(app, settings)
     return app
 
 

@@ -43,6 +43,7 @@ DESCRIPTIONS = {
     409: "The input is fine, the state is not (a closed message, not in the unit)",
     413: "The request body is larger than the route's limit",
     422: "The input breaks a rule: each error names the field",
+    429: "Too many requests from this client address: wait Retry-After seconds",
     503: "No organisation yet: none imported, or the server is still loading it",
 }
 AUTH = (401, 403)  # every route that needs a token or a session
@@ -60,6 +61,10 @@ def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
         if code == 401:
             entry["headers"] = {
                 "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+            }
+        if code == 429:
+            entry["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
             }
         documented[code] = entry
     return documented

@@ -2,9 +2,9 @@
 
 For the website and the intranet. Only the official hours speak for the
 municipality as a whole (R3.2). A direct number is published only through
-`published_number`: never for an employee of a sensitive unit or any unit below
-one (R3.8), never when the employee is marked `public: false`, and a mobile
-number is never read here at all.
+`published_number` (omstilling.domain.public_search, which the public search shares):
+never for an employee of a sensitive unit or any unit below one (R3.8), never when the
+employee is marked `public: false`, and a mobile number is never read here at all.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import format_clock, format_date, format_phone
 from omstilling.domain.hours import Schedule, compile_schedule
 from omstilling.domain.labels import UNIT_KIND
-from omstilling.domain.organisation import Employee, Number, Organisation, Unit
+from omstilling.domain.organisation import Number, Organisation, Unit
+from omstilling.domain.public_search import public_text, published_number
 from omstilling.web.console.pages import current_user_or_none, local_now, render
 from omstilling.web.deps import directory
 
@@ -35,13 +35,6 @@ SCHEMA_DAYS = (
     "https://schema.org/Saturday",
     "https://schema.org/Sunday",
 )
-
-
-def published_number(org: Organisation, e: Employee) -> str | None:
-    """The employee's direct number if it may be published, else None (R3.8)."""
-    if not e.phone or not e.public or org.is_sensitive(e.unit):
-        return None
-    return e.phone
 
 
 def _organisation(request: Request) -> Organisation:
@@ -75,13 +68,6 @@ def opening_hours_specification(schedule: Schedule, at: datetime) -> list[dict[s
                 }
             )
     return out
-
-
-def public_text(text: str) -> str:
-    """A free text as the public may see it: never one that fails the CPR guard. Imports
-    and edits refuse such a text (issue 12 item 4); this keeps one stored before that,
-    or by any other door, off the public pages."""
-    return "" if looks_like_cpr(text) else text
 
 
 def _number(n: Number) -> dict[str, str]:

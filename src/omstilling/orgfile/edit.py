@@ -140,10 +140,10 @@ def validate_edit(before: Organisation, after: Organisation) -> Checked:
         path = f"units[{i}]"
         unit = part.units[raw["id"]]
         _check_unit(v, after, before, unit, path, touched)
-        for key, resolver in (("tasks", task_references), ("employees", employee_references)):
-            for j, ident in enumerate(getattr(unit, key)):
-                entity = after.tasks[ident] if key == "tasks" else after.employees[ident]
-                resolve(v, after, f"{path}.{key}[{j}]", resolver(entity))  # type: ignore[arg-type]
+        for j, ident in enumerate(unit.tasks):
+            resolve(v, after, f"{path}.tasks[{j}]", task_references(after.tasks[ident]))
+        for j, ident in enumerate(unit.employees):
+            resolve(v, after, f"{path}.employees[{j}]", employee_references(after.employees[ident]))
     for i, mailing in enumerate(part.mailings.values()):
         resolve(v, after, f"mailings[{i}]", mailing_references(mailing))
     if touched.municipality:

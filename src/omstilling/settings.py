@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_label: str = "Log ind med kommunens login"
+    accessibility_statement_url: str | None = Field(
+        default=None,
+        description="The accessibility statement's address (Digitaliseringsstyrelsen's WAS-Tool "
+        "publishes it); /tilgaengelighed redirects there; unset: a page says it is not there yet",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -80,6 +85,15 @@ class Settings(BaseSettings):
                     ip_network(part.strip(), strict=False)
                 except ValueError:
                     raise ValueError(f"not an address or network: {part.strip()!r}") from None
+        return value
+
+    @field_validator("accessibility_statement_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("OMSTILLING_ACCESSIBILITY_STATEMENT_URL must be an http(s) address")
         return value
 
     @field_validator("public_search_origins")

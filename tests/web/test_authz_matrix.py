@@ -111,6 +111,7 @@ POLICY: dict[str, May] = {
     "GET /api/v1/public/units": may(*EVERYONE),
     "GET /api/v1/public/hours": may(*EVERYONE),
     "GET /offentlig": may(*EVERYONE),
+    "GET /tilgaengelighed": may(*EVERYONE),
     # Hvem skal jeg ringe til? (issue 17): the page and its API, rate limited per address.
     "GET /offentlig/soeg": may(*EVERYONE, url="/offentlig/soeg?q=pas"),
     "GET /api/v1/public/search": may(*EVERYONE, url="/api/v1/public/search?q=pas"),

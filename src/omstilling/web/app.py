@@ -184,6 +184,7 @@ def _routers(app: FastAPI) -> None:
     from omstilling.web.console import boards, live, message_pages, pages
     from omstilling.web.console import messages as console_messages
     from omstilling.web.editor import routes as editor
+    from omstilling.web.public import accessibility
     from omstilling.web.public import routes as public
     from omstilling.web.stats import routes as stats
     from omstilling.web.stats import test_calls
@@ -195,6 +196,7 @@ def _routers(app: FastAPI) -> None:
     app.include_router(editor.router)
     app.include_router(public.pages)
     app.include_router(public.api, responses=errors.answers(503))
+    app.include_router(accessibility.pages)
     app.include_router(live.router)
     app.include_router(console_messages.router)
     app.include_router(message_pages.router)

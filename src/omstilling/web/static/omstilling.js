@@ -39,7 +39,14 @@
     if (li) { select(items().indexOf(li)); pick(li); }
   });
   document.addEventListener("htmx:afterSwap", function (e) {
-    if (e.target.id === "results") { select(0); }
+    if (e.target.id !== "results") { return; }
+    var q = box(), found = items().length > 0;
+    // The combobox says whether its list has options, and points at one only while it does.
+    if (q) {
+      q.setAttribute("aria-expanded", found ? "true" : "false");
+      if (!found) { q.removeAttribute("aria-activedescendant"); }
+    }
+    select(0);
   });
   // The birth day field takes the day of the month only: more than two characters is a
   // hint that a CPR number is being typed, and it is cleared before it is sent. Only a

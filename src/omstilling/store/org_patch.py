@@ -24,15 +24,10 @@ from sqlalchemy.sql.schema import Table
 from omstilling.domain.fields import children
 from omstilling.domain.organisation import (
     Employee,
-    Hours,
     Mailing,
-    Municipality,
-    MunicipalityHours,
     Number,
     Organisation,
-    SecretaryRule,
     Task,
-    TransferOnlyTo,
     Unit,
 )
 from omstilling.store.org_write import (
@@ -49,7 +44,7 @@ from omstilling.store.org_write import (
     UNITS,
     child_table,
 )
-from omstilling.store.organisation import _declared, _task
+from omstilling.store.organisation import _declared, _task, municipality_of, unit_of
 
 Changed = dict[str, set[str]]  # ids by entity: municipality, unit, task, employee, mailing
 
@@ -102,7 +97,7 @@ def patch(conn: Connection, org: Organisation) -> tuple[Organisation, Changed] |
             affected.update(x.unit for x in (old, new) if x is not None)
     # A unit read again as it was stays the same object (the units are then shared).
     units = {k: u for k, u in _units(conn, affected).items() if u is None or org.units.get(k) != u}
-    municipality = _municipality(st) if "municipality" in changed else None
+    municipality = municipality_of(st) if "municipality" in changed else None
     patched = org.replaced(
         municipality=municipality,
         units=units,
@@ -112,13 +107,6 @@ def patch(conn: Connection, org: Organisation) -> tuple[Organisation, Changed] |
     )
     patched.revision = st.revision
     return _in_stored_order(conn, patched, bool(units), bool(mailings)), changed
-
-
-def _municipality(st: Any) -> Municipality:
-    return Municipality(
-        **_declared(Municipality, st),
-        hours=MunicipalityHours(st.official_hours, st.opening_hours, st.phone_hours),
-    )
 
 
 def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
@@ -241,17 +229,9 @@ def _units(conn: Connection, ids: set[str]) -> dict[str, Unit | None]:
         for uid in chunk:
             r = rows[uid]
             sec, res = secretaries.get(uid), restrictions.get(uid)
-            out[uid] = Unit(
-                **_with_lists(Unit, r, lists),
-                hours=Hours(r.opening_hours, r.phone_hours),
-                numbers=tuple(numbers.get(uid, [])),
-                transfer_only_to=TransferOnlyTo(res.employee_id, res.number) if res else None,
-                secretary=SecretaryRule(sec.employee_id, sec.when_text, tuple(sec.roles))
-                if sec
-                else None,
-                tasks=tasks.get(uid, ()),
-                employees=employees.get(uid, ()),
-            )
+            listed = (tasks.get(uid, ()), employees.get(uid, ()))
+            own = _with_lists(Unit, r, lists)
+            out[uid] = unit_of(own, r, numbers.get(uid, []), sec, res, listed)
     return out
 
 

@@ -129,10 +129,7 @@ def load_organisation(conn: Connection) -> Organisation | None:
     st = conn.execute(select(STATE).where(STATE.c.id == 1)).first()
     if st is None:
         return None
-    municipality = Municipality(
-        **_declared(Municipality, st),
-        hours=MunicipalityHours(st.official_hours, st.opening_hours, st.phone_hours),
-    )
+    municipality = municipality_of(st)
     lists = _lists(conn)
     rules = _rules(conn)
     tasks = [_task(r, lists, rules) for r in _rows(conn, TASKS, "unit_id", "position")]
@@ -193,20 +190,39 @@ def _units(
     for r in _rows(conn, UNITS, "position"):
         sec = secretaries.get(r.id)
         res = restrictions.get(r.id)
-        units.append(
-            Unit(
-                **_with_lists(Unit, r, lists),
-                hours=Hours(r.opening_hours, r.phone_hours),
-                numbers=tuple(numbers.get(r.id, [])),
-                transfer_only_to=TransferOnlyTo(res.employee_id, res.number) if res else None,
-                secretary=SecretaryRule(sec.employee_id, sec.when_text, tuple(sec.roles))
-                if sec
-                else None,
-                tasks=tuple(unit_tasks.get(r.id, [])),
-                employees=tuple(unit_emps.get(r.id, [])),
-            )
-        )
+        own = _with_lists(Unit, r, lists)
+        listed = (tuple(unit_tasks.get(r.id, [])), tuple(unit_emps.get(r.id, [])))
+        units.append(unit_of(own, r, numbers.get(r.id, []), sec, res, listed))
     return units
+
+
+def municipality_of(st: Any) -> Municipality:
+    """The municipality from its state row."""
+    return Municipality(
+        **_declared(Municipality, st),
+        hours=MunicipalityHours(st.official_hours, st.opening_hours, st.phone_hours),
+    )
+
+
+def unit_of(
+    own: dict[str, Any],
+    r: Any,
+    numbers: list[Number],
+    sec: Any,
+    res: Any,
+    listed: tuple[tuple[str, ...], tuple[str, ...]],
+) -> Unit:
+    """A unit from its own fields (`own`), its row, numbers, secretary and restriction
+    rows, and the ids of its tasks and employees in order."""
+    return Unit(
+        **own,
+        hours=Hours(r.opening_hours, r.phone_hours),
+        numbers=tuple(numbers),
+        transfer_only_to=TransferOnlyTo(res.employee_id, res.number) if res else None,
+        secretary=SecretaryRule(sec.employee_id, sec.when_text, tuple(sec.roles)) if sec else None,
+        tasks=listed[0],
+        employees=listed[1],
+    )
 
 
 def _describe_audit(rows: Iterable[Any]) -> list[str]:

@@ -1,6 +1,7 @@
 """Benchmark: advice while the organisation changes (issue 13).
 
     python benchmarks/changes.py [--quick] [--file org.yaml] [--seconds 60] [--rate 50]
+                                 [--http-only]
 
 On the generated Copenhagen-size organisation (`generate_org.py`, 50,000 employees,
 20,000 keywords) imported into a SQLite file:
@@ -368,6 +369,7 @@ def main() -> int:
     parser.add_argument("--file", type=Path)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--http-only", action="store_true", help="only the served part")
     parser.add_argument("--writer", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.writer:
@@ -392,7 +394,8 @@ def main() -> int:
     questions = [e.name for e in employees[:: max(1, len(employees) // 500)]]
     questions += [t.name for t in list(org.tasks.values())[:200]]
     del org, employees
-    in_process(engine, questions, args.rate, seconds)
+    if not args.http_only:
+        in_process(engine, questions, args.rate, seconds)
     engine.dispose()
     over_http(tmp, db, questions, args.rate, seconds)
     return 0

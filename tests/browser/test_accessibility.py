@@ -1,11 +1,12 @@
 """Every page checked by axe-core in the real browser, as each role sees it (issue 17 item 4).
 
-One walk over the public pages, the login and its errors, the operator's console with
-results, an advice of each action kind, an action's result, the message form and a saved
-message, an incoming call, the boards, the messages, the employee page, a unit editor's
-pages, statistics and test calls. axe runs with the WCAG 2.1 A and AA rules only
-(tests/browser/axe.py) and the test fails on any violation, naming the rule, the page and
-the element. The run's date and result are written for the accessibility page (item 6).
+One walk over the public pages and the public search, the login and its errors, the
+operator's console with results, an advice of each action kind, an action's result, the
+message form and a saved message, an incoming call, the boards, the messages, the employee
+page, a unit editor's pages, statistics and test calls. axe runs with the WCAG 2.1 A and
+AA rules only (tests/browser/axe.py) and the test fails on any violation, naming the rule,
+the page and the element. The run's date and result are written for the accessibility
+page (item 6).
 """
 
 from __future__ import annotations
@@ -64,6 +65,26 @@ def walk_public(walk: Walk, browser: Any, base: str) -> None:
     phone = new_page(browser, 320, 640)
     phone.goto(base + "/offentlig")
     walk.check(phone, "the public page at 320 px (anonymous)")
+    walk_public_search(walk, page, phone, base)
+
+
+def walk_public_search(walk: Walk, page: Any, phone: Any, base: str) -> None:
+    """Hvem skal jeg ringe til?: the plain form's answers, its messages, and as one types."""
+    for query, name in (
+        ("storskrald", "with results"),
+        ("pas", "a task the switchboard answers"),
+        ("", "with an empty query"),
+        ("zzqqxx", "finding nothing"),
+        ("0101901234", "refusing a CPR number"),
+    ):
+        page.goto(f"{base}/offentlig/soeg?q={query}")
+        walk.check(page, f"the public search {name} (anonymous)")
+    phone.goto(base + "/offentlig/soeg?q=pas")
+    walk.check(phone, "the public search at 320 px (anonymous)")
+    phone.goto(base + "/offentlig")
+    phone.locator("#hvem-q").type("storskrald")
+    phone.locator("#hvem-resultater li").first.wait_for()
+    walk.check(phone, "the public page with answers as one types, at 320 px (anonymous)")
 
 
 def walk_console(walk: Walk, browser: Any, server: LiveServer, clock: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
@@ -96,13 +97,9 @@ def save_message(
             "text": "beskeden",
             "callback_due": "tidspunktet",
         }.get(getattr(exc, "field", ""), "beskeden")
-        return HTMLResponse(
-            f'<p class="error" role="alert">Tjek {field}: {_danish(exc)}</p>', status_code=422
-        )
+        return _field_error(getattr(exc, "field", "") or "text", f"Tjek {field}: {_danish(exc)}")
     except (messages.NotFound, ValueError):
-        return HTMLResponse(
-            '<p class="error" role="alert">Tjek tidspunktet (åå-mm-ddTtt:mm).</p>', status_code=422
-        )
+        return _field_error("callback_due", "Tjek tidspunktet (åå-mm-ddTtt:mm).")
     message = created.message
     log_action(
         d.engine,
@@ -119,6 +116,16 @@ def save_message(
         messages.deliver_pending, d.engine, request.app.state.settings, now, message_id=message.id
     )
     return render(request, "_message_saved.html", user, say=created.say)
+
+
+def _field_error(name: str, text: str) -> HTMLResponse:
+    """The error into the form's own slot, the form and what was typed kept; omstilling.js
+    marks the named field aria-invalid and ties it to the message (issue 17 item 5)."""
+    return HTMLResponse(
+        f'<p class="error" id="message-error-text" data-field="{escape(name)}">{escape(text)}</p>',
+        status_code=422,
+        headers={"HX-Retarget": "#message-error", "HX-Reswap": "innerHTML"},
+    )
 
 
 def _danish(exc: Exception) -> str:

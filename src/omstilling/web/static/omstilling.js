@@ -39,6 +39,7 @@
     if (li) { select(items().indexOf(li)); pick(li); }
   });
   document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "message-error") { markInvalid(e.target); return; }
     if (e.target.id !== "results") { return; }
     var q = box(), found = items().length > 0;
     // The combobox says whether its list has options, and points at one only while it does.
@@ -48,6 +49,22 @@
     }
     select(0);
   });
+  // A refused message: the field it names is marked invalid, tied to the message and focused;
+  // the other fields keep what was typed. The next try clears the marks.
+  function markInvalid(slot) {
+    var form = slot.closest("form"), text = slot.querySelector("[data-field]");
+    if (!form) { return; }
+    Array.from(form.querySelectorAll("[aria-invalid]")).forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      el.setAttribute("aria-describedby", (el.getAttribute("aria-describedby") || "").replace("message-error-text", "").trim());
+      if (!el.getAttribute("aria-describedby")) { el.removeAttribute("aria-describedby"); }
+    });
+    var field = text && form.elements[text.dataset.field];
+    if (!field || !field.setAttribute) { return; }
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", ((field.getAttribute("aria-describedby") || "") + " message-error-text").trim());
+    field.focus();
+  }
   // The birth day field takes the day of the month only: more than two characters is a
   // hint that a CPR number is being typed, and it is cleared before it is sent. Only a
   // hint: the rule (domain/citizen.py) is the server's.

@@ -504,7 +504,12 @@ def test_switchboard_tasks_and_referral(demo: dict[str, Any]) -> None:
         assert tasks[tid][0]["handled_by_switchboard"] is True
         assert tasks[tid][0]["answer"]
     ref = tasks["boerne-og-ungeydelse"][0]["refer_to"]
-    assert ref == {"name": "Udbetaling Danmark", "number": "70 12 80 81"}
+    assert ref == {
+        "name": "Udbetaling Danmark",
+        "number": "70 12 80 81",
+        "hours": "Mo-Fr 08:00-16:00; PH off",
+        "url": "https://www.borger.dk/",
+    }
     assert "børnecheck" in tasks["boerne-og-ungeydelse"][0]["keywords"]
 
 

@@ -304,3 +304,30 @@ def test_an_edit_goes_through_the_files_rules_and_comes_back_normalised() -> Non
     with pytest.raises(orgfile.OrgFileError) as exc:
         orgfile.validate(broken)
     assert any(e.endswith(".phone: invalid phone number '12'") for e in exc.value.errors)
+
+
+def _referral(doc: dict[str, Any]) -> dict[str, Any]:
+    for u in doc["units"]:
+        for t in u.get("tasks", []):
+            if "refer_to" in t:
+                return t["refer_to"]  # type: ignore[no-any-return]
+    raise AssertionError("the fixture has a referral")
+
+
+def test_a_referral_keeps_its_phone_hours_and_address_through_export_and_import() -> None:
+    """spec/organisation-file.md: refer_to.hours and refer_to.url (both optional)."""
+    doc = mini()
+    _referral(doc).update(hours="Mo-Fr 08:00-16:00; PH off", url="https://www.borger.dk/")
+    org = orgfile.parse_data(doc).organisation
+    ref = next(t.refer_to for t in org.tasks.values() if t.refer_to)
+    assert ref.hours == "Mo-Fr 08:00-16:00; PH off" and ref.url == "https://www.borger.dk/"
+    again = orgfile.parse_text(orgfile.dump(org))
+    assert next(t.refer_to for t in again.tasks.values() if t.refer_to) == ref
+
+
+def test_a_referrals_bad_hours_and_address_are_named() -> None:
+    doc = mini()
+    _referral(doc).update(hours="Mo-Fr 25:00-26:00", url="borger.dk")
+    errors = errors_of(doc)
+    assert any(".refer_to.hours:" in e for e in errors), errors
+    assert any(".refer_to.url: must be a web address" in e for e in errors), errors

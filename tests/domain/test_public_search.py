@@ -270,3 +270,19 @@ def test_a_query_of_exactly_the_limit_and_a_phone_number_are_searched() -> None:
 )
 def test_a_web_address_is_read_from_the_answer(text: str, address: str | None) -> None:
     assert web_address(text) == address
+
+
+def test_r3_2_a_referral_with_its_own_phone_hours_and_address_gives_them() -> None:
+    """spec/organisation-file.md: refer_to.hours (the authority's phone hours) and
+    refer_to.url (where the citizen reads more); labelled Telefontid, never as ours."""
+    doc = citizen_doc()
+    for unit in doc["units"]:
+        for task in unit.get("tasks", []):
+            if task["id"] == "boerne-og-ungeydelse":
+                task["refer_to"]["hours"] = "Mo-Fr 08:00-16:00; PH off"
+                task["refer_to"]["url"] = "https://www.borger.dk/"
+    org = orgfile.parse_data(doc).organisation
+    ydelse = public_search(org, SearchIndex.build(org), "børnecheck", MONDAY_10)[0]
+    assert ydelse.url == "https://www.borger.dk/"
+    assert ydelse.hours is not None and ydelse.hours.label == "Telefontid"
+    assert ydelse.hours.open_now and "mandag-fredag 8.00-16.00" in ydelse.hours.text

@@ -260,3 +260,15 @@ def test_every_employee_field_survives_the_database(engine: Engine) -> None:
             )
         ).scalar_one()
     assert after["main_tasks"] == "Pas og kørekort" and after["phone"] == "89 15 22 01"
+
+
+def test_a_referrals_hours_and_address_are_stored(engine: Engine) -> None:
+    """Migration 0013: refer_to.hours and refer_to.url round-trip through the database."""
+    doc = mini()
+    task = next(t for u in doc["units"] for t in u.get("tasks", []) if "refer_to" in t)
+    task["refer_to"].update(hours="Mo-Fr 08:00-16:00; PH off", url="https://www.borger.dk/")
+    import_doc(engine, doc)
+    ref = load(engine).tasks[task["id"]].refer_to
+    assert ref is not None and ref.hours == "Mo-Fr 08:00-16:00; PH off"
+    assert ref.url == "https://www.borger.dk/"
+    assert import_doc(engine, yaml.safe_load(export(engine))).changes == []

@@ -69,6 +69,8 @@ class Distribution:
 class ReferTo:
     name: str
     number: str  # E.164
+    hours: str | None = None  # its phone hours (opening_hours syntax), when known
+    url: str | None = None  # where the citizen reads more
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,14 @@ def _secretary(s: o.SecretaryRule | None) -> dict[str, Any] | None:
 
 
 def _refer_to(r: o.ReferTo | None) -> dict[str, Any] | None:
-    return {"name": r.name, "number": format_phone(r.number)} if r else None
+    if r is None:
+        return None
+    doc: dict[str, Any] = {"name": r.name, "number": format_phone(r.number)}
+    if r.hours:
+        doc["hours"] = r.hours
+    if r.url:
+        doc["url"] = r.url
+    return doc
 
 
 def _target(t: o.DistributionTarget) -> dict[str, Any]:

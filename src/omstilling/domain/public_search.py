@@ -148,7 +148,11 @@ def _schedule(org: Organisation, unit_id: str) -> Schedule:
 
 def phone_hours(org: Organisation, unit_id: str, now: datetime) -> PhoneHours:
     """The unit's phone hours (inherited, with the municipality's closing days) at `now`."""
-    schedule = _schedule(org, unit_id)
+    return hours_of(_schedule(org, unit_id), now)
+
+
+def hours_of(schedule: Schedule, now: datetime) -> PhoneHours:
+    """Phone hours as the citizen reads them: the week, open now or when it opens."""
     if schedule.is_open(now):
         closes = schedule.next_change(now)
         status = f"Åben nu, til kl. {format_clock(closes)}" if closes else "Åben nu"
@@ -183,15 +187,21 @@ def _task_answer(org: Organisation, task: Task, now: datetime) -> PublicAnswer:
     if task.refer_to is not None:
         ref = task.refer_to
         said = f"Det er {public_text(ref.name)}, der tager sig af det."
+        # The authority's own phone hours when the file gives them (not the municipality's
+        # closing days: they are not the authority's).
+        m = org.municipality
+        hours = (
+            hours_of(compile_schedule(ref.hours, m.timezone, m.country), now) if ref.hours else None
+        )
         return PublicAnswer(
             "task",
             task.id,
             public_text(task.name),
             public_text(ref.name),
             PublicNumber.of(ref.number),
-            None,
+            hours,
             f"{said} {answer}".strip(),
-            web_address(answer),
+            ref.url or web_address(answer),
         )
     main = org.main_number(unit.id)
     return PublicAnswer(

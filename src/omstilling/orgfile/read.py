@@ -393,12 +393,20 @@ def _task(v: Validator, raw: Any, path: str, unit_id: str) -> Task | None:
     refer: ReferTo | None = None
     if m.get("refer_to") is not None:
         rp = f"{path}.refer_to"
-        rm = v.mapping(m["refer_to"], rp, {"name", "number"})
+        rm = v.mapping(m["refer_to"], rp, {"name", "number", "hours", "url"})
         if rm is not None:
             if rm.get("number") is None:
                 v.err(f"{rp}.number", "is required")
             number = v.phone(rm.get("number"), f"{rp}.number")
-            refer = ReferTo(v.text(rm, "name", rp, required=True) or "", number or "")
+            url = v.text(rm, "url", rp)
+            if url is not None and not re.fullmatch(r"https?://\S+", url):
+                v.err(f"{rp}.url", f"must be a web address (https://...), got '{excerpt(url)}'")
+            refer = ReferTo(
+                v.text(rm, "name", rp, required=True) or "",
+                number or "",
+                v.hours(rm.get("hours"), f"{rp}.hours"),
+                url,
+            )
     distribution: Distribution | None = None
     if m.get("distribution") is not None:
         distribution = _distribution(v, m["distribution"], f"{path}.distribution")

@@ -146,6 +146,8 @@ class TaskRow(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     refer_name: Mapped[str | None] = mapped_column(String(300))
     refer_number: Mapped[str | None] = mapped_column(String(20))
+    refer_hours: Mapped[str | None] = mapped_column(Text)
+    refer_url: Mapped[str | None] = mapped_column(String(500))
     distribution_by: Mapped[str | None] = mapped_column(String(20))
     default_employee_id: Mapped[str | None] = mapped_column(ID)
     default_unit_id: Mapped[str | None] = mapped_column(ID)

@@ -85,6 +85,8 @@ def _own_columns(x: Unit | Task | Employee | Mailing) -> dict[str, Any]:
         return {
             "refer_name": x.refer_to.name if x.refer_to else None,
             "refer_number": x.refer_to.number if x.refer_to else None,
+            "refer_hours": x.refer_to.hours if x.refer_to else None,
+            "refer_url": x.refer_to.url if x.refer_to else None,
             "distribution_by": d.by if d else None,
             "default_employee_id": d.default.employee if d and d.default else None,
             "default_unit_id": d.default.unit if d and d.default else None,

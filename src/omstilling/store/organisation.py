@@ -167,7 +167,9 @@ def _task(r: Any, lists: Any, rules: dict[str, list[Any]]) -> Task:
         )
     return Task(
         **_with_lists(Task, r, lists),
-        refer_to=ReferTo(r.refer_name, r.refer_number) if r.refer_number else None,
+        refer_to=ReferTo(r.refer_name, r.refer_number, r.refer_hours, r.refer_url)
+        if r.refer_number
+        else None,
         distribution=dist,
     )
 

@@ -112,6 +112,9 @@ def test_an_empty_or_over_long_query_gets_a_danish_message_on_the_page(
 ) -> None:
     r = client.get(PAGE, params={"q": q})
     assert r.status_code == 200 and danish in r.text and 'role="alert"' in r.text
+    # Issue 17 item 5: the message is tied to the field it is about.
+    assert 'aria-invalid="true" aria-describedby="hvem-fejl hvem-hint"' in r.text
+    assert 'id="hvem-fejl"' in r.text
 
 
 def test_a_cpr_number_on_the_page_is_refused_and_not_shown_back(client: TestClient) -> None:

@@ -21,6 +21,9 @@ OPEN = {
     "/api/v1/public/units",
     "/api/v1/public/hours",
     "/offentlig",
+    "/offentlig/soeg",  # the public search (issue 17): a citizen needs no login
+    "/api/v1/public/search",
+    "/tilgaengelighed",  # the accessibility statement
     "/login",
     "/login/oidc",
     "/auth/oidc",

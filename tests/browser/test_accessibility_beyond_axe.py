@@ -274,3 +274,22 @@ def test_the_public_search_refusal_is_announced(live_server: LiveServer, browser
     page.goto(live_server.base + "/offentlig/soeg?q=")
     assert page.locator("#hvem-resultater").get_attribute("aria-live") == "polite"
     assert page.locator("[role=alert]").count() >= 1
+
+
+def test_a_unit_editors_errors_are_tied_to_the_fields_they_name(
+    live_server: LiveServer, browser: Any
+) -> None:
+    """A refused save names the field in the error box, and the field itself is marked
+    invalid and described by the box; a field the error does not name is not."""
+    page = new_page(browser)
+    login(page, live_server.base, "redaktoer")
+    page.goto(live_server.base + "/enheder/jobcenter")
+    page.fill("#hours-opening", "Mo-Fr 25:00-26:00")
+    with page.expect_navigation():
+        page.locator("#hours-opening").press("Enter")
+    box = page.locator(".error[role=alert]")
+    assert "åbningstid" in box.inner_text()
+    assert page.get_attribute("#hours-opening", "aria-invalid") == "true"
+    described = (page.get_attribute("#hours-opening", "aria-describedby") or "").split()
+    assert box.get_attribute("id") in described and "preview-opening" in described
+    assert page.get_attribute("#hours-phone", "aria-invalid") is None

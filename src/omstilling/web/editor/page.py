@@ -22,7 +22,7 @@ from omstilling.domain.labels import DISTRIBUTION, ROLE, UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit, with_closed
 from omstilling.store.models import AuditEntry, UnitAwayRow
 from omstilling.web.console.pages import local_now, render
-from omstilling.web.editor import forms
+from omstilling.web.editor import forms, problems
 
 STALE_AFTER = timedelta(days=90)  # R2.6: data not confirmed for this long shows as stale
 HISTORY_ROWS = 40
@@ -253,6 +253,7 @@ def unit_page(
     people, targets = _people_and_targets(org, unit)
     own_tasks = org.tasks_of(unit.id)
     context: dict[str, Any] = {
+        "error_fields": problems.error_fields(errors or []),
         "org": org,
         "unit": unit,
         "path": org.path(unit.id)[:-1],

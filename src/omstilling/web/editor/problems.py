@@ -80,6 +80,37 @@ MESSAGE_DA = [
 ]
 
 
+# The form input a field's Danish label stands for (issue 17 item 5: an error is tied to
+# its field); the last part of the file's key, where the form's own name differs.
+INPUTS = {label: key.rsplit(".", 1)[-1] for key, label in reversed(FIELD_LABELS.items())}
+INPUTS.update(
+    {
+        "henvis til, nummer": "refer_number",
+        "henvis til, navn": "refer_name",
+        "sekretær": "secretary_employee",
+        "omstil kun til": "transfer_number",
+        "sagsfordeling": "dist_by",
+        "dataansvarlig": "owner",
+    }
+)
+
+
+def error_fields(errors: list[str]) -> list[str]:
+    """The names of the form inputs the problems are about (`Jobcenter › Mette Dahl ›
+    direkte nummer: ...` is about `phone`; a numbered row about that row's input)."""
+    names: list[str] = []
+    for problem in errors:
+        where = problem.split(": ", 1)[0]
+        rows = re.findall(r" \(række (\d+)\)", where)
+        label = re.sub(r" \(række \d+\)", "", where.rsplit(" › ", 1)[-1]).lower()
+        name = INPUTS.get(label)
+        if name in ("numbers", "number", "label") and rows:  # a row of the numbers table
+            name = f"{'label' if name == 'label' else 'number'}_{int(rows[-1]) - 1}"
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 # What a trespass names, in the words of the page (issue 12 item 7).
 KIND_DA = {
     "unit": "enheden",

@@ -76,6 +76,23 @@
       if (v.length > 2) { e.target.value = ""; e.target.reportValidity(); }
     }
   });
+  // A form's errors tied to the fields they name (issue 17 item 5): the server names the
+  // inputs in data-fields; each is marked invalid and described by the error box.
+  document.querySelectorAll(".error[data-fields]").forEach(function (errorBox) {
+    var next = errorBox.nextElementSibling;
+    var form = next && next.tagName === "FORM" ? next : errorBox.closest("form");
+    if (!form || !errorBox.id) { return; }
+    errorBox.dataset.fields.split(" ").forEach(function (name) {
+      if (!name) { return; }
+      form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
+        input.setAttribute("aria-invalid", "true");
+        var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        if (ids.indexOf(errorBox.id) < 0) { ids.unshift(errorBox.id); }
+        input.setAttribute("aria-describedby", ids.join(" "));
+      });
+    });
+  });
+
   // Incoming calls on the switchboard's queue, pushed live.
   var strip = document.getElementById("incoming");
   if (strip && window.EventSource) {

@@ -6,8 +6,10 @@ import re
 from functools import lru_cache
 from ipaddress import ip_network
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from omstilling.domain.dial import DEFAULT_TEMPLATE, parse_template
 
 # An origin as a browser sends it: scheme, host and an optional port; no path.
 _ORIGIN = re.compile(
@@ -110,6 +112,26 @@ class Settings(BaseSettings):
     def _no_placeholder(cls, value: str | None) -> str | None:
         if value is not None and (value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < 16):
             raise ValueError("OMSTILLING_SECRET_KEY is a placeholder or shorter than 16 characters")
+        return value
+
+    # Dial links (issue 16 item 3): every number the console shows links to its softphone.
+    dial_uri: str = Field(
+        default=DEFAULT_TEMPLATE,
+        description="URI template of a number's link: {e164}, {digits}, {national}, {extension}",
+    )
+    dial_uri_fallback: str = Field(
+        default=DEFAULT_TEMPLATE,
+        description="For a number without what OMSTILLING_DIAL_URI names (an extension)",
+    )
+
+    @field_validator("dial_uri", "dial_uri_fallback")
+    @classmethod
+    def _dial_template(cls, value: str, info: ValidationInfo) -> str:
+        parse_template(
+            value,
+            f"OMSTILLING_{str(info.field_name).upper()}",
+            fallback=info.field_name != "dial_uri",
+        )
         return value
 
 

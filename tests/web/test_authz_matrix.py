@@ -130,6 +130,9 @@ POLICY: dict[str, May] = {
     "GET /api/v1/units/{unit_id}": may(*ADVICE),
     "GET /api/v1/employees/{employee_id}": may(*ADVICE),
     "POST /api/v1/advice": may(*ADVICE, json={"q": "kontanthjælp"}),
+    # Numbers on letters (R3.7): the citizen's facts only in the POST's body.
+    "GET /api/v1/contact": may(*ADVICE, url="/api/v1/contact?employee={employee_id}"),
+    "POST /api/v1/contact": may(*ADVICE, json={"task": "kontanthjaelp", "birth_day": 3}),
     # --- presence over the API ----------------------------------------------------------------
     "PUT /api/v1/employees/{employee_id}/absence": may(*ABSENCE, json={"code": "meeting"}),
     "DELETE /api/v1/employees/{employee_id}/absence": may(*ABSENCE),

@@ -90,6 +90,7 @@ def pg_token(pg_server: tuple[str, str]) -> str:
 # own positive_data_acceptance: a schema-valid request is never refused 400 or 422.
 BEYOND_THE_SCHEMA = {
     "POST /api/v1/advice": "one of q, employee, unit or task; no CPR number in the facts",
+    "POST /api/v1/contact": "a day 1-31, a name, a postcode of four digits; no CPR number",
     "PUT /api/v1/employees/{employee_id}/absence": "a time that parses; until after from",
     "POST /api/v1/units/{unit_id}/away": "a time that parses; until after from",
     "POST /api/v1/units/{unit_id}/back": "a time that parses",

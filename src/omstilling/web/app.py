@@ -177,6 +177,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
 def _routers(app: FastAPI) -> None:
     from omstilling.web.api import calls as api_calls
+    from omstilling.web.api import contact as api_contact
     from omstilling.web.api import core as api
     from omstilling.web.api import quality as api_quality
     from omstilling.web.api import routing as api_routing
@@ -191,6 +192,7 @@ def _routers(app: FastAPI) -> None:
 
     app.include_router(api.router)
     app.include_router(api_routing.router)
+    app.include_router(api_contact.router)
     app.include_router(pages.router)
     app.include_router(boards.router)
     app.include_router(editor.router)

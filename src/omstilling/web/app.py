@@ -26,7 +26,7 @@ from omstilling.settings import Settings
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.notify import relay
 from omstilling.store.presence import PresenceCache
-from omstilling.web import accesslog
+from omstilling.web import accesslog, dial_links
 from omstilling.web.api import errors
 from omstilling.web.auth import (
     SESSION_CACHE_SECONDS,
@@ -125,6 +125,7 @@ def _state(app: FastAPI, settings: Settings, engine: Engine) -> None:
     # Compiled once: Jinja's auto_reload stat()ed each template file on every render.
     loader = FileSystemLoader(here / "templates")
     env = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
+    dial_links.install(env, settings)  # phone_link(): numbers as softphone links
     app.state.templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=here / "static"), name="static")
 

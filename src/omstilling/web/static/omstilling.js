@@ -1,5 +1,5 @@
 // omstilling console: keyboard first. Arrow keys move through the results, Enter picks,
-// Escape returns to the search box, "/" focuses it from anywhere.
+// Escape returns to the search box, "/" focuses it from anywhere, Alt+R dials the advice.
 (function () {
   "use strict";
   function box() { return document.getElementById("q"); }
@@ -21,9 +21,20 @@
     form.elements.q.value = box() ? box().value : "";
     htmx.trigger(form, "submit");
   }
+  // Alt+R ("ring op") opens the advice's number as its link (a softphone's tel:, sip:, ...
+  // or the PBX's click-to-dial page), wherever the focus is; e.code, since Alt changes e.key.
+  function dialKey(e) {
+    if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || e.code !== "KeyR") { return false; }
+    var link = document.querySelector("#advice a[data-dial=primary]");
+    var status = document.getElementById("action-result");
+    if (link) { link.click(); }
+    else if (status) { status.textContent = "Rådet har intet nummer at ringe op."; }
+    return true;
+  }
   document.addEventListener("keydown", function (e) {
     var q = box();
     if (!q) { return; }
+    if (dialKey(e)) { e.preventDefault(); return; }
     if (e.target === q) {
       if (e.key === "ArrowDown") { select(current() + 1); e.preventDefault(); }
       else if (e.key === "ArrowUp") { select(current() - 1); e.preventDefault(); }

@@ -1,0 +1,125 @@
+"""Every number the console shows links to the settings' URI (issue 16 item 3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from omstilling import accounts, orgfile
+from omstilling.settings import Settings
+from omstilling.store.organisation import import_organisation
+from omstilling.web.app import create_app
+from tests.conftest import mini_text
+from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
+
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+@pytest.fixture
+def app(engine: Engine, db_url: str) -> FastAPI:
+    doc = yaml.safe_load(mini_text())
+    for unit in doc["units"]:
+        for e in unit.get("employees", []):
+            if e["id"] == "mette-jobcenter":
+                e["extension"] = "3101"
+    import_organisation(
+        engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="test"
+    )
+    accounts.add_user(engine, "op", "operator", PASSWORD, display_name="Olga Operatør")
+    settings = Settings(database_url=db_url, dial_uri="sip:{extension}@pbx.example")
+    application = create_app(settings, engine=engine)
+    application.state.clock = lambda: MONDAY_10
+    return application
+
+
+@pytest.fixture
+def operator(app: FastAPI) -> Iterator[TestClient]:
+    with browser(app) as client:
+        assert post_login(client, "op").status_code == 303
+        yield client
+
+
+def _advice(client: TestClient, kind: str, ident: str) -> str:
+    token = csrf(client)
+    r = client.post(
+        "/console/advice", data={"kind": kind, "id": ident}, headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 200
+    return r.text
+
+
+def _dial_links(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<a class="dial" href="([^"]+)"[^>]*>([^<]*)</a>', html)
+
+
+def test_a_transfer_to_an_employee_dials_the_extension(operator: TestClient) -> None:
+    html = _advice(operator, "employee", "mette-jobcenter")
+    assert _dial_links(html) == [("sip:3101@pbx.example", "89 15 22 11")]
+    assert 'data-dial="primary" aria-keyshortcuts="Alt+R"' in html
+    assert "<kbd>Alt+R</kbd> ringer op" in html
+
+
+def test_a_number_without_an_extension_falls_back_to_tel(operator: TestClient) -> None:
+    html = _advice(operator, "unit", "jobcenter")
+    links = _dial_links(html)
+    assert len(links) == 1 and links[0][0].startswith("tel:+45")
+    assert links[0][0] == "tel:+45" + links[0][1].replace(" ", "")
+
+
+def test_r3_8_a_withheld_number_is_never_a_link(app: FastAPI, operator: TestClient) -> None:
+    # S05: Anne's direct number is withheld (sensitive unit); the unit's number is given.
+    app.state.clock = lambda: datetime(2026, 12, 1, 15, 30, tzinfo=TZ)
+    html = _advice(operator, "employee", "anne-familie")
+    assert "Direkte nummer gives ikke ud" in html
+    assert _dial_links(html) == [("tel:+4589153000", "89 15 30 00")]
+    assert "4589153101" not in html and "89 15 31 01" not in html
+
+
+def test_the_callers_number_on_a_message_is_a_link(operator: TestClient) -> None:
+    token = csrf(operator)
+    r = operator.post(
+        "/console/besked/gem",
+        data={
+            "employee": "mette-jobcenter",
+            "caller_name": "Karen Jensen",
+            "caller_phone": "20 30 40 50",
+            "text": "Spørger til sin ansøgning",
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 200
+    page = operator.get("/beskeder").text
+    assert ("tel:+4520304050", "20 30 40 50") in _dial_links(page)
+    link = re.search(r'href="/beskeder/(\d+)"', page)
+    assert link
+    assert ("tel:+4520304050", "20 30 40 50") in _dial_links(
+        operator.get(f"/beskeder/{link.group(1)}").text
+    )
+
+
+def test_a_click_to_dial_page_opens_in_a_new_tab(engine: Engine, db_url: str) -> None:
+    import_organisation(
+        engine,
+        orgfile.parse_data(yaml.safe_load(mini_text())).organisation,
+        file_revision=None,
+        actor="test",
+    )
+    accounts.add_user(engine, "op", "operator", PASSWORD)
+    settings = Settings(database_url=db_url, dial_uri="https://pbx.example/dial?to={e164}")
+    application = create_app(settings, engine=engine)
+    application.state.clock = lambda: MONDAY_10
+    with browser(application) as client:
+        post_login(client, "op")
+        html = _advice(client, "employee", "mette-jobcenter")
+    assert (
+        '<a class="dial" href="https://pbx.example/dial?to=%2B4589152211" target="_blank" '
+        'rel="noopener noreferrer" data-dial="primary"' in html
+    )

@@ -163,6 +163,13 @@ POLICY: dict[str, May] = {
     "GET /mig": may(*USERS),
     # Own absence: only a user who is an employee (403 for the others, by design).
     "POST /mig/fravaer": may("employee", form={"choice": "clear"}),
+    # A message for a colleague or one's own unit (R3.5, R3.6): only an employee of the unit.
+    "POST /mig/besked": may("employee", "employee@other", form={"unit": "jobcenter"}),
+    "POST /mig/besked/gem": may(
+        "employee",
+        "employee@other",
+        form={"caller_name": "A", "caller_phone": "89151234", "text": "B", "unit": "jobcenter"},
+    ),
     "GET /beskeder": may("operator", "admin", "employee", "editor"),
     "GET /beskeder/{message_id}": may("operator", "admin", "employee", "editor"),
     "POST /beskeder/{message_id}": may(

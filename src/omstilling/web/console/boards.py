@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from omstilling.accounts import Principal
 from omstilling.domain.boards import absence_until_text, board
 from omstilling.domain.citizen import HoldsCpr
+from omstilling.domain.contact import employee_contact
 from omstilling.domain.own_absence import chosen_absence
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.store import presence as store
@@ -63,6 +64,10 @@ def me(request: Request, user: PageUser, saved: str | None = None) -> HTMLRespon
             absence_label=shown_as(absence.code) if absence else None,
             absence_until=absence_until_text(absence, now) if absence else None,
             today=now.date().isoformat(),
+            # R3.7: the block a letter about their cases carries (R3.8, R3.2 applied).
+            letter=employee_contact(org, employee.id, now),
+            # R3.5, R3.6: whom they can take a message for (their unit and its people).
+            colleagues=[e for e in org.employees_of(employee.unit) if e.id != employee.id],
         )
     return render(request, "me.html", user, active="/mig", **context)
 

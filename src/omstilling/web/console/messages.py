@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from omstilling import messages
@@ -19,6 +20,8 @@ from omstilling.web.deps import directory
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
+CONSOLE_SAVE = "/console/besked/gem"
+OWN_SAVE = "/mig/besked/gem"  # an employee's own pages: for a colleague or their unit
 
 
 @router.post("/console/besked", response_class=HTMLResponse)
@@ -32,6 +35,31 @@ def message_form(
     employee: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     role_required(user, "operator")
+    return _form(request, user, kind, id, errand, unit, employee, CONSOLE_SAVE)
+
+
+@router.post("/mig/besked", response_class=HTMLResponse)
+def my_message_form(
+    request: Request,
+    user: PageUser,
+    unit: Annotated[str, Form()] = "",
+    employee: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """R3.5, R3.6: any employee takes a message for a colleague in their unit, or for it."""
+    _own_unit(request, user, unit, employee)
+    return _form(request, user, "", "", "", unit, employee, OWN_SAVE)
+
+
+def _form(
+    request: Request,
+    user: Principal,
+    kind: str,
+    id: str,
+    errand: str,
+    unit: str,
+    employee: str,
+    action: str,
+) -> HTMLResponse:
     d: Directory = directory(request)
     org = d.organisation()
     if org is None or (not employee and unit not in org.units):
@@ -49,6 +77,7 @@ def message_form(
         unit=None if employee in org.employees else unit,
         task=id if kind == "task" else None,
         errand=errand,
+        action=action,
         default_due=due.astimezone(now.tzinfo).strftime("%Y-%m-%dT%H:%M"),
     )
 
@@ -67,24 +96,73 @@ def save_message(
     callback_due: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     role_required(user, "operator")
+    wanted = messages.NewMessage(
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        text=text,
+        employee=employee or None,
+        unit=None if employee else (unit or None),
+        task=task or None,
+    )
+    return _save(request, user, background, wanted, callback_due, console=True)
+
+
+@router.post("/mig/besked/gem", response_class=HTMLResponse)
+def save_my_message(
+    request: Request,
+    user: PageUser,
+    background: BackgroundTasks,
+    caller_name: Annotated[str, Form()],
+    caller_phone: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    employee: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
+    callback_due: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The console's message, taken by a colleague in the unit (R3.5, R3.6): same rules."""
+    _own_unit(request, user, unit, employee)
+    wanted = messages.NewMessage(
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        text=text,
+        employee=employee or None,
+        unit=None if employee else (unit or None),
+    )
+    return _save(request, user, background, wanted, callback_due, console=False)
+
+
+def _own_unit(request: Request, user: Principal, unit: str, employee: str) -> None:
+    """Refuses (403) anyone but an employee of the unit the message is for."""
+    org = directory(request).organisation()
+    mine = org.employees.get(user.employee_id or "") if org is not None else None
+    if org is None or mine is None:
+        raise HTTPException(403, "din bruger er ikke knyttet til en medarbejder")
+    colleague = org.employees.get(employee) if employee else None
+    target = colleague.unit if colleague is not None else (None if employee else unit)
+    if target != mine.unit:
+        raise HTTPException(403, "du kan tage beskeder til kolleger i din egen enhed")
+
+
+def _save(
+    request: Request,
+    user: Principal,
+    background: BackgroundTasks,
+    wanted: messages.NewMessage,
+    callback_due: str,
+    *,
+    console: bool,
+) -> HTMLResponse:
     d: Directory = directory(request)
     org = d.organisation()
     if org is None:
         return HTMLResponse('<p class="error" role="alert">Ingen organisation er indlæst.</p>')
     now = local_now(request, org)
+    text = wanted.text
     try:
         due = d.moment(callback_due, now) if callback_due else None
         created = messages.create_message(
             d.engine,
-            messages.NewMessage(
-                caller_name=caller_name,
-                caller_phone=caller_phone,
-                text=text,
-                employee=employee or None,
-                unit=None if employee else (unit or None),
-                task=task or None,
-                callback_due=due,
-            ),
+            replace(wanted, callback_due=due),
             actor=user.name,
             now=now,
             settings=request.app.state.settings,
@@ -101,17 +179,18 @@ def save_message(
     except (messages.NotFound, ValueError):
         return _field_error("callback_due", "Tjek tidspunktet (åå-mm-ddTtt:mm).")
     message = created.message
-    log_action(
-        d.engine,
-        "take_message",
-        at=now,
-        user_id=user.user_id,
-        unit=message.unit,
-        employee=message.employee,
-        task=message.task,
-        errand=(text or "")[:200],
-        rules=["R1.6", "R3.6"],
-    )
+    if console:  # the switchboard's own log (R3.12); a colleague's message is not in it
+        log_action(
+            d.engine,
+            "take_message",
+            at=now,
+            user_id=user.user_id,
+            unit=message.unit,
+            employee=message.employee,
+            task=message.task,
+            errand=(text or "")[:200],
+            rules=["R1.6", "R3.6"],
+        )
     background.add_task(
         messages.deliver_pending, d.engine, request.app.state.settings, now, message_id=message.id
     )

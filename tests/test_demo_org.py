@@ -500,7 +500,7 @@ def test_r2_5_misbrugscentret_transfer_only_to(demo: dict[str, Any]) -> None:
 
 def test_switchboard_tasks_and_referral(demo: dict[str, Any]) -> None:
     tasks = tasks_of(demo)
-    for tid in ("pas", "koerekort", "sundhedskort", "skat"):
+    for tid in ("pas", "koerekort", "sundhedskort"):
         assert tasks[tid][0]["handled_by_switchboard"] is True
         assert tasks[tid][0]["answer"]
     ref = tasks["boerne-og-ungeydelse"][0]["refer_to"]
@@ -508,9 +508,45 @@ def test_switchboard_tasks_and_referral(demo: dict[str, Any]) -> None:
         "name": "Udbetaling Danmark",
         "number": "70 12 80 81",
         "hours": "Mo-Fr 08:00-16:00; PH off",
-        "url": "https://www.borger.dk/",
+        "url": "https://www.borger.dk/familie-og-boern/familieydelser-oversigt",
     }
     assert "børnecheck" in tasks["boerne-og-ungeydelse"][0]["keywords"]
+
+
+@pytest.mark.parametrize(
+    ("tid", "authority", "number", "words"),
+    [
+        ("boligstoette", "Udbetaling Danmark", "70 12 80 63", {"boligstøtte", "boligsikring"}),
+        ("folkepension", "Udbetaling Danmark", "70 12 80 61", {"folkepension", "ældrecheck"}),
+        ("barselsdagpenge", "Udbetaling Danmark", "70 12 80 62", {"barsel", "barselsorlov"}),
+        ("boerne-og-ungeydelse", "Udbetaling Danmark", "70 12 80 81", {"børnetilskud"}),
+        ("skat", "Skattestyrelsen", "72 22 18 18", {"årsopgørelse", "forskudsopgørelse"}),
+    ],
+)
+def test_r1_2_national_errands_are_referred_with_number_hours_and_site(
+    demo: dict[str, Any], tid: str, authority: str, number: str, words: set[str]
+) -> None:
+    """Errands of Udbetaling Danmark and Skattestyrelsen are tasks referred there, never
+    answered or transferred inside the municipality (issue 16 item 9)."""
+    task, unit = tasks_of(demo)[tid]
+    ref = task["refer_to"]
+    assert (ref["name"], ref["number"]) == (authority, number)
+    assert opening_hours.validate(ref["hours"]) and ref["url"].startswith("https://")
+    assert words <= set(task["keywords"])
+    assert "handled_by_switchboard" not in task and "distribution" not in task
+    assert unit == "borgerservice"
+    employees = [e for u in demo["units"] for e in u["employees"]]
+    assert not any(tid in e.get("tasks", ()) for e in employees)
+
+
+def test_what_the_municipality_answers_itself_is_not_referred(demo: dict[str, Any]) -> None:
+    tasks = tasks_of(demo)
+    # Førtidspension is decided by the municipality; ejendomsskat is its own tax.
+    assert "førtidspension" in tasks["fleksjob"][0]["keywords"]
+    assert "ejendomsskat" in tasks["bbr"][0]["keywords"]
+    assert "pension" not in tasks["fleksjob"][0]["keywords"]
+    for tid in ("fleksjob", "bbr", "sygedagpenge", "bostoette", "kontanthjaelp"):
+        assert "refer_to" not in tasks[tid][0], tid
 
 
 def test_r2_6_owners_and_one_stale_review(demo: dict[str, Any]) -> None:

@@ -132,6 +132,28 @@ def _task(
     return task
 
 
+# The national authorities citizens call the municipality about (R1.2: the switchboard
+# sends them to the right place at once). Public numbers, phone hours and addresses as
+# the authorities published them (check them when the demo is renewed).
+UDK_HOURS = "Mo-Fr 08:00-16:00; PH off"
+SKATTESTYRELSEN = {
+    "name": "Skattestyrelsen",
+    "number": "72 22 18 18",
+    "hours": "Mo 09:00-16:00; Tu-Th 09:00-15:00; Fr 09:00-14:00; PH off",
+    "url": "https://skat.dk/",
+}
+
+
+def _udk(number: str, page: str) -> dict[str, str]:
+    """Udbetaling Danmark: one number per area, the area's page on borger.dk."""
+    return {
+        "name": "Udbetaling Danmark",
+        "number": number,
+        "hours": UDK_HOURS,
+        "url": f"https://www.borger.dk/{page}",
+    }
+
+
 # fmt: off
 TASKS: dict[str, dict[str, Any]] = {
     t["id"]: t
@@ -151,16 +173,30 @@ TASKS: dict[str, dict[str, Any]] = {
               "29.03", handled_by_switchboard=True,
               answer="Nyt sundhedskort og skift af læge klares på borger.dk med MitID. "
                      "Et nyt kort koster 195 kr."),
-        _task("skat", "Skat og forskudsopgørelse", ["skat", "skattekort", "forskudsopgørelse",
-                                                    "årsopgørelse"], "25.00",
-              handled_by_switchboard=True,
-              answer="Forskudsopgørelsen kan ses og rettes på skat.dk med MitID."),
+        # Skat is the state's since 2005: the municipality keeps only ejendomsskat (bbr).
+        _task("skat", "Skat, forskudsopgørelse og årsopgørelse",
+              ["skat", "skattekort", "forskudsopgørelse", "årsopgørelse", "restskat", "fradrag",
+               "TastSelv", "Skattestyrelsen", "SKAT"], "25.00",
+              refer_to=SKATTESTYRELSEN,
+              answer="Forskudsopgørelsen og årsopgørelsen ses og rettes på skat.dk med MitID."),
         _task("flytning", "Flytning og folkeregister", ["flytning", "flytte", "adresseændring",
                                                         "folkeregister", "CPR"], "23.02"),
+        # Udbetaling Danmark's errands since 2012-2013 (formerly the municipality's).
         _task("boerne-og-ungeydelse", "Børne- og ungeydelse",
-              ["børnecheck", "børnepenge", "ungeydelse", "børne- og ungeydelse"], "32.24",
-              refer_to={"name": "Udbetaling Danmark", "number": "70 12 80 81",
-                        "hours": "Mo-Fr 08:00-16:00; PH off", "url": "https://www.borger.dk/"}),
+              ["børnecheck", "børnepenge", "ungeydelse", "børne- og ungeydelse",
+               "børnetilskud", "familieydelse"], "32.24",
+              refer_to=_udk("70 12 80 81", "familie-og-boern/familieydelser-oversigt")),
+        _task("boligstoette", "Boligstøtte", ["boligstøtte", "boligsikring", "boligydelse",
+                                              "huslejetilskud", "tilskud til husleje"],
+              refer_to=_udk("70 12 80 63", "bolig-og-flytning/boligstoette-oversigt")),
+        _task("folkepension", "Folkepension", ["folkepension", "pension", "pensionstillæg",
+                                               "ældrecheck", "pensionsalder",
+                                               "opsat pension"],
+              refer_to=_udk("70 12 80 61", "oekonomi-skat-su/pension-og-efterloen")),
+        _task("barselsdagpenge", "Barselsdagpenge", ["barselsorlov", "barselsdagpenge", "barsel",
+                                                     "fædreorlov", "forældreorlov",
+                                                     "graviditetsorlov", "barselspenge"],
+              refer_to=_udk("70 12 80 62", "familie-og-boern/barsel-oversigt")),
         _task("mitid", "MitID", ["MitID", "NemID", "digital post", "e-boks"], "85.02"),
         _task("vielse", "Borgerlig vielse", ["vielse", "bryllup", "borgerlig vielse",
                                              "prøvelsesattest"], "23.04"),
@@ -191,8 +227,6 @@ TASKS: dict[str, dict[str, Any]] = {
                                                 "selvforsørgelse", "enkeltydelse"], "32.18"),
         _task("sygedagpenge", "Sygedagpenge", ["sygedagpenge", "syg", "sygemelding", "refusion",
                                                "sygefravær"], "32.20"),
-        _task("barselsdagpenge", "Barselsdagpenge", ["barselsorlov", "barselsdagpenge", "barsel",
-                                                     "fædreorlov", "graviditet"], "32.21"),
         _task("underretning", "Underretning om børn og unge", ["underretning",
                                                                "bekymring for et barn",
                                                                "børnesag"], "27.24"),
@@ -314,7 +348,8 @@ UNIT_SPECS: list[dict[str, Any]] = [
        address=_ADDR_LAKSETORVET, hours=EIGHT_TO_THREE_HOURS, staff=1,
        titles=["Chefkonsulent"]),
     _u("borgerservice", "Borgerservice", "department", "kultur-og-borgerservice", 15,
-       description="Borgerens indgang til kommunen. Pas, kørekort, sundhedskort, flytning, skat.",
+       description="Borgerens indgang til kommunen. Pas, kørekort, sundhedskort, flytning og "
+       "hjælp til selvbetjening hos Udbetaling Danmark og Skattestyrelsen.",
        address=_ADDR_LAKSETORVET, opening=BORGERSERVICE_OPENING, phone=BORGERSERVICE_PHONE,
        main_number="89151515", tag="borgerservice", queues=["borgerservice"], staff=13,
        titles=["Borgerservicemedarbejder", "Borgerservicemedarbejder", "Sagsbehandler"],
@@ -323,11 +358,13 @@ UNIT_SPECS: list[dict[str, Any]] = [
                   main_tasks="Teamleder for skranken, pas og kørekort",
                   tasks=["pas", "koerekort"])],
        tasks=["pas", "koerekort", "sundhedskort", "skat", "flytning", "boerne-og-ungeydelse",
-              "mitid", "vielse"]),
+              "boligstoette", "folkepension", "barselsdagpenge", "mitid", "vielse"],
+       # Nobody here carries the errands referred elsewhere.
+       task_pool=["pas", "koerekort", "sundhedskort", "flytning", "mitid", "vielse"]),
     _u("telefonomstillingen", "Telefonomstillingen", "team", "borgerservice", 16,
        description="Kommunens hovednummer 89 15 15 15: omstilling, beskeder og tilbagekald.",
        staff=6, titles=["Telefonist", "Borgerservicemedarbejder"], queues=["omstilling"],
-       task_pool=["pas", "koerekort", "sundhedskort", "skat"]),
+       task_pool=["pas", "koerekort", "sundhedskort", "flytning"]),
     _u("betalingskontor-og-adressekontrol", "Betalingskontor og Adressekontrol", "department",
        "kultur-og-borgerservice", 17,
        description="Opkrævning af kommunale krav, afdragsordninger og kontrol af adresser.",
@@ -369,10 +406,10 @@ UNIT_SPECS: list[dict[str, Any]] = [
        titles=["Ungekonsulent", "Uddannelsesvejleder"], tasks=["ungeindsats"]),
     _u("kontanthjaelp-og-sygedagpenge", "Kontanthjælp og Sygedagpenge", "department",
        "social-og-arbejdsmarked", 25,
-       description="Kontanthjælp, sygedagpenge og barselsdagpenge.",
+       description="Kontanthjælp og sygedagpenge.",
        address="Regimentvej 10, 8930 Randers NØ", hours=KONTANTHJAELP_HOURS, tag="ydelse",
        queues=["ydelse"], staff=3, titles=["Sagsbehandler"],
-       leader_title="Ydelseschef", tasks=["kontanthjaelp", "sygedagpenge", "barselsdagpenge"]),
+       leader_title="Ydelseschef", tasks=["kontanthjaelp", "sygedagpenge"]),
     _u("kontanthjaelp-oest", "Team Kontanthjælp Øst", "team", "kontanthjaelp-og-sygedagpenge",
        26, description="Kontanthjælp, borgere født den 1.-15. og 24.-31. i måneden.",
        tag="kth-oest", staff=4, titles=["Socialrådgiver", "Sagsbehandler"],
@@ -385,11 +422,11 @@ UNIT_SPECS: list[dict[str, Any]] = [
        27, description="Kontanthjælp, borgere født den 16.-23. i måneden.", tag="kth-vest",
        staff=6, titles=["Socialrådgiver", "Sagsbehandler"], task_pool=["kontanthjaelp"],
        main_tasks_note="fødselsdato 16.-23."),
-    _u("sygedagpenge-team", "Team Sygedagpenge og Barsel", "team",
+    _u("sygedagpenge-team", "Team Sygedagpenge", "team",
        "kontanthjaelp-og-sygedagpenge", 28,
-       description="Sygedagpenge, refusion til arbejdsgivere og barselsdagpenge.",
+       description="Sygedagpenge, refusion til arbejdsgivere og fravær ved graviditet.",
        tag="sdp", staff=7, titles=["Sagsbehandler", "Socialrådgiver"],
-       task_pool=["sygedagpenge", "barselsdagpenge"]),
+       task_pool=["sygedagpenge"]),
     _u("familie", "Familie", "department", "social-og-arbejdsmarked", 30,
        description="Rådgivning og støtte til børn, unge og familier.",
        address=_ADDR_LAKSETORVET, hours=FAMILIE_HOURS, sensitive=True, queues=["familie"],

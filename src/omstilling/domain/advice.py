@@ -172,17 +172,27 @@ def _answer_here(
 ) -> Advice:
     """Step 2 (R1.6): the switchboard answers, or refers to an outside authority."""
     phone = phone_schedule(org, task.unit)
-    is_open = phone.is_open(at)
     away = unit_away_for(org, presence, task.unit, at)
+    shown = notices(org, task, task.unit, away, at)
     if task.refer_to is not None:
         ref = task.refer_to
         to: To | None = number_to("number", None, ref.number)
         action: Action = "refer"
         say = f"Det er {ref.name}, der tager sig af det. Du kan ringe til {ref.name} på "
         say += f"{danish.format_phone(ref.number)}."
+        if ref.hours:
+            # The authority's own phone hours, without the municipality's closing days.
+            m = org.municipality
+            phone = hours.compile_schedule(ref.hours, m.timezone, m.country)
+            say += f" De har telefontid {phone.week_text(at)}."
+        if ref.url:
+            say += f" Du kan læse mere på {_plain_address(ref.url)}."
+        # The target is the authority, not our unit: only a mailing about the task.
+        shown = notices(org, task, None, None, at)
     else:
         to, action = None, "handle_here"
         say = task.answer or f"Omstillingen svarer selv på spørgsmål om {task.name}."
+    is_open = phone.is_open(at)
     next_open = None if is_open else phone.next_open(at)
     return Advice(
         action=action,
@@ -197,7 +207,12 @@ def _answer_here(
         needs=(),
         say=say,
         rules=("R1.6",),
-        notices=notices(org, task, task.unit, away, at),
+        notices=shown,
         alternatives=(),
         candidates=found,
     )
+
+
+def _plain_address(url: str) -> str:
+    """A web address as it is said on the phone: no scheme, no trailing slash."""
+    return url.removeprefix("https://").removeprefix("http://").removeprefix("www.").rstrip("/")

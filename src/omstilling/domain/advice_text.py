@@ -32,13 +32,14 @@ def unit_to(org: Organisation, unit_id: str) -> To:
 
 
 def notices(
-    org: Organisation, task: Task | None, unit_id: str, away: UnitAway | None, at: datetime
+    org: Organisation, task: Task | None, unit_id: str | None, away: UnitAway | None, at: datetime
 ) -> tuple[Notice, ...]:
     """R2.7: active mailings about the task asked or from the target's unit; R3.9: the
-    unit-wide absence of the target's unit."""
+    unit-wide absence of the target's unit. A referral has no unit of ours as its
+    target (`unit_id` None): only a mailing about its task concerns it."""
     found: list[Notice] = []
     for m in org.active_mailings(at.date()):
-        if (task is not None and task.id in m.tasks) or m.unit == unit_id:
+        if (task is not None and task.id in m.tasks) or (unit_id and m.unit == unit_id):
             text = m.answer or (
                 f"Udsendt {danish.format_date(m.sent)}; opkald ventes til og med "
                 f"{danish.format_date(m.calls_expected_until)}."

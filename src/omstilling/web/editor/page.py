@@ -253,7 +253,6 @@ def unit_page(
     people, targets = _people_and_targets(org, unit)
     own_tasks = org.tasks_of(unit.id)
     context: dict[str, Any] = {
-        "error_fields": problems.error_fields(errors or []),
         "org": org,
         "unit": unit,
         "path": org.path(unit.id)[:-1],
@@ -264,6 +263,7 @@ def unit_page(
         "sensitive_from": sensitive_from,
         "section": section,
         "errors": errors or [],
+        "error_fields": problems.error_fields(errors or []),
         "warnings": warnings or [],
         "saved": SAVED_TEXT.get(saved or ""),
         "basics": pick(
@@ -298,9 +298,7 @@ def unit_page(
         "mailings": _mailings(org, unit, now.date()),
         "new_mailing": pick("udsendelse", forms.mailing_form(now.date())),
         "aways": _aways(request, org, unit.id, now),
-        "away_form": pick(
-            "vaek", {"start": now.strftime("%Y-%m-%dT%H:%M"), "until": "", "note": ""}
-        ),
+        "away_form": pick("vaek", {"start": f"{now:%Y-%m-%dT%H:%M}", "until": "", "note": ""}),
         "history": _history(request, org, unit),
     }
     response = render(request, "editor/unit.html", user, active="/enheder", **context)

@@ -178,6 +178,8 @@ def call_payloads(
                     )
                 payload.update(
                     caller_display=caller_display(e.caller),
+                    # The web adds the dial link from it (omstilling.web.dial_links).
+                    caller_e164=e.caller if e.caller and e.caller.startswith("+") else None,
                     calls_today=calls_today,
                     open_messages=open_messages,
                     at=e.at.isoformat(),

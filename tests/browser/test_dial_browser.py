@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from omstilling.domain.advice_types import Advice
@@ -150,3 +151,39 @@ def test_alt_r_opens_the_click_to_dial_page_in_a_new_tab(
     finally:
         context.close()
         _use_template(live_server, "tel:{e164}")
+
+
+def test_a_queued_callers_number_is_a_link_and_a_hidden_one_is_not(
+    live_server: LiveServer, browser: Any
+) -> None:
+    _use_template(live_server, SIP)  # no extension: the fallback, tel:
+    context = browser.new_context(locale="da-DK")
+    try:
+        page = context.new_page()
+        login(page, live_server.base, "omstilling")
+        page.wait_for_timeout(500)  # the event stream connects
+        events = [
+            {
+                "id": f"evt-dial-{i}",
+                "call_id": f"1801.{i}",
+                "type": "queued",
+                "at": "2026-11-30T10:00:00+01:00",
+                "queue": "borgerservice",
+                **({"caller": caller} if caller else {}),
+            }
+            for i, caller in enumerate(["+4512345678", None])
+        ]
+        r = httpx.post(
+            live_server.base + "/api/v1/calls/events",
+            headers={"Authorization": f"Bearer {live_server.token}"},
+            json={"events": events},
+        )
+        assert r.status_code == 200, r.text
+        page.wait_for_selector("#call-1801\\.1", timeout=10_000)
+        page.wait_for_selector("#call-1801\\.0", timeout=10_000)
+        assert page.get_attribute("#dial-1801\\.0", "href") == "tel:+4512345678"
+        assert page.get_attribute("#dial-1801\\.0", "aria-label") == "Ring 12 34 56 78 op"
+        assert "Skjult nummer" in page.inner_text("#call-1801\\.1")
+        assert page.locator("#dial-1801\\.1").count() == 0
+    finally:
+        context.close()

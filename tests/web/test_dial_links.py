@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from omstilling import accounts, orgfile
+from omstilling.domain.dial import Dialler
 from omstilling.settings import Settings
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
+from omstilling.web.dial_links import caller_link
 from tests.conftest import mini_text
 from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
 
@@ -123,3 +125,20 @@ def test_a_click_to_dial_page_opens_in_a_new_tab(engine: Engine, db_url: str) ->
         '<a class="dial" href="https://pbx.example/dial?to=%2B4589152211" target="_blank" '
         'rel="noopener noreferrer" data-dial="primary"' in html
     )
+
+
+def test_a_live_calls_payload_carries_its_callers_link_and_not_the_bare_number() -> None:
+    d = Dialler.from_texts("sip:{extension}@pbx.example", "callto:{e164}")
+    queued = {"call_id": "1", "type": "queued", "caller_e164": "+4512345678"}
+    assert caller_link(d, queued) == {
+        "call_id": "1",
+        "type": "queued",
+        "caller_uri": "callto:+4512345678",
+        "caller_opens_page": False,
+    }
+    hidden = {"call_id": "2", "type": "queued", "caller_e164": None}
+    assert caller_link(d, hidden)["caller_uri"] is None
+    assert caller_link(d, {"call_id": "3", "type": "answered"}) == {
+        "call_id": "3",
+        "type": "answered",
+    }

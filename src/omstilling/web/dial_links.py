@@ -7,6 +7,8 @@ is not a number) is plain text; a withheld number is never given to a template a
 
 from __future__ import annotations
 
+from typing import Any
+
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
@@ -41,6 +43,16 @@ def phone_link(
     if primary:
         attrs += f' data-dial="primary" aria-keyshortcuts="{PRIMARY_KEY}"'
     return Markup(f"<a{attrs}>{escape(text)}</a>")
+
+
+def caller_link(d: Dialler, payload: dict[str, Any]) -> dict[str, Any]:
+    """A live call's payload with `caller_uri` for its caller's number (hidden: none)."""
+    shown = {k: v for k, v in payload.items() if k != "caller_e164"}
+    if payload.get("type") == "queued":
+        link = d.link(payload.get("caller_e164"))
+        shown["caller_uri"] = link[0] if link else None
+        shown["caller_opens_page"] = bool(link and link[1].opens_page)
+    return shown
 
 
 def install(env: Environment, settings: Settings) -> None:

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from omstilling.accounts import Principal
 from omstilling.live import LiveHub
+from omstilling.web import dial_links
 from omstilling.web.auth import page_user, role_required
 
 router = APIRouter(include_in_schema=False)
@@ -25,6 +26,7 @@ async def console_events(
     role_required(user, "operator")
     hub: LiveHub = request.app.state.live_hub
     queue = hub.subscribe()
+    dialler = dial_links.dialler(request.app.state.settings)
 
     async def stream() -> AsyncIterator[str]:
         try:
@@ -35,7 +37,8 @@ async def console_events(
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                yield f"event: call\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+                shown = dial_links.caller_link(dialler, payload)
+                yield f"event: call\ndata: {json.dumps(shown, ensure_ascii=False)}\n\n"
         finally:
             hub.unsubscribe(queue)
 

@@ -111,7 +111,8 @@
     source.addEventListener("call", function (ev) {
       var d = JSON.parse(ev.data);
       var el = document.getElementById("call-" + d.call_id);
-      if (d.type !== "queued") { if (el) { el.remove(); } return; }
+      var dial = document.getElementById("dial-" + d.call_id);
+      if (d.type !== "queued") { if (el) { el.remove(); } if (dial) { dial.remove(); } return; }
       if (!el) { el = document.createElement("button"); el.className = "call"; el.id = "call-" + d.call_id; strip.prepend(el); }
       el.type = "button";
       el.dataset.caller = d.caller_display || "";
@@ -120,6 +121,15 @@
       el.appendChild(strong);
       el.appendChild(document.createTextNode(" · " + d.calls_today + " opkald i dag · " + d.open_messages + " åbne beskeder"));
       el.onclick = function () { var q = box(); if (q && d.caller_display) { q.value = d.caller_display; htmx.trigger(q, "search"); q.focus(); } };
+      // The caller's number as the softphone's link (the server made it from the settings'
+      // template); a hidden number has none.
+      if (d.caller_uri) {
+        if (!dial) { dial = document.createElement("a"); dial.id = "dial-" + d.call_id; dial.className = "dial call-dial"; el.after(dial); }
+        dial.href = d.caller_uri;
+        dial.textContent = "Ring op";
+        dial.setAttribute("aria-label", "Ring " + (d.caller_display || "") + " op");
+        if (d.caller_opens_page) { dial.target = "_blank"; dial.rel = "noopener noreferrer"; }
+      } else if (dial) { dial.remove(); }
       var empty = document.getElementById("incoming-empty"); if (empty) { empty.hidden = true; }
     });
   }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -142,3 +143,18 @@ def test_a_live_calls_payload_carries_its_callers_link_and_not_the_bare_number()
         "call_id": "3",
         "type": "answered",
     }
+
+
+def test_serve_refuses_a_bad_template_naming_the_setting_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from omstilling.cli import app, serve  # noqa: F401  (registers the command)
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("OMSTILLING_DIAL_URI", "sip:{lokal}@pbx.example")
+    r = CliRunner().invoke(app, ["serve", "--port", "1"])
+    assert r.exit_code == 2
+    assert "error: OMSTILLING_DIAL_URI: unknown placeholder {lokal}" in r.output
+    assert "Traceback" not in r.output

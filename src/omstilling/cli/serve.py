@@ -100,6 +100,15 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+def _refused(exc: Any) -> str:
+    why = []
+    for e in exc.errors():
+        text = str(e["msg"]).removeprefix("Value error, ")
+        name = "OMSTILLING_" + "_".join(str(part) for part in e["loc"]).upper()
+        why.append(text if text.startswith(name) else f"{name}: {text}")
+    return "; ".join(why)
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -119,9 +128,15 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Run the web app (API and console) on the given address."""
+    from pydantic import ValidationError
+
     from omstilling.settings import Settings
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Refused at start-up: each setting by its name and why, not a traceback.
+        raise fail(_refused(exc), 2) from None
     _run(
         database_url(db),
         host if host is not None else settings.host,

@@ -24,6 +24,7 @@ from omstilling.domain.advice import (
     UnknownId,
     advise,
 )
+from omstilling.domain.advice_text import NOT_STAFFED
 from omstilling.domain.organisation import (
     Distribution,
     DistributionRule,
@@ -708,7 +709,8 @@ def test_r3_9_department_away_takes_its_team_with_it() -> None:
 def test_r2_7_active_mailing_of_the_unit_is_a_notice() -> None:
     a = ask(unit="job")
     assert [(n.kind, n.id) for n in a.notices] == [("mailing", "breve-job")]
-    assert a.notices[0].text == "Brevene handler om ny sats."
+    # R2.7: the mailing does not say the unit is staffed to answer, and the notice says so.
+    assert a.notices[0].text == "Brevene handler om ny sats." + NOT_STAFFED
     assert ask(unit="job", at=local("2026-12-11T10:00")).notices == ()
     assert ask(unit="job", at=local("2026-11-24T10:00")).notices == ()
 

@@ -155,6 +155,7 @@ def advise(
         and org.employees[target.person].role in sec.roles
     ):
         target.person, target.secretary = sec.employee, True
+        target.secretary_when = sec.when.strip()
         add_rules(rules, "R2.4")
 
     # Step 5 (R2.5): only to one person or number, for the unit and everyone in it.

@@ -15,6 +15,7 @@ from omstilling.domain.advice_text import add_rules, moment_text, notices, numbe
 from omstilling.domain.advice_types import AbsenceView, Action, Advice, Alternative, Candidate, To
 from omstilling.domain.organisation import Employee, Organisation, Task, Unit
 from omstilling.domain.presence import (
+    PRIVATE_CODES,
     Absence,
     Presence,
     UnitAway,
@@ -43,6 +44,7 @@ class Target:
     person: str | None = None  # whom to reach: the employee, the secretary or the only-to
     number: str | None = None  # the only-to number
     secretary: bool = False
+    secretary_when: str = ""  # the unit's R2.4 criteria, when the secretary rule applied
 
 
 @dataclass(slots=True)
@@ -244,10 +246,13 @@ def decide_action(
         # A unit without any number to transfer to: take a message (R3.6).
         add_rules(rules, "R3.6")
         plan = _Plan("take_message", s.message_to, [*plan.say[:-1], "Jeg kan tage en besked."])
+    plan = _unstaffed_mailing_plan(s, plan)
     absence_view = None
     if s.absence is not None:
         until = s.absence.until.astimezone(at.tzinfo) if s.absence.until is not None else None
-        absence_view = AbsenceView(shown_as(s.absence.code), until)
+        # The note reaches the operator, never the citizen; a private code keeps it (R1.5).
+        note = None if s.absence.code in PRIVATE_CODES else (s.absence.note.strip() or None)
+        absence_view = AbsenceView(shown_as(s.absence.code), until, note)
     return Advice(
         action=plan.action,
         unit=s.unit.id,
@@ -264,4 +269,22 @@ def decide_action(
         notices=notices(org, target.task, s.unit.id, s.away, at),
         alternatives=plan.alternatives,
         candidates=found,
+        secretary_when=(target.secretary_when or None) if target.secretary else None,
     )
+
+
+def _unstaffed_mailing_plan(s: _State, plan: _Plan) -> _Plan:
+    """R2.7: a call about a task of an active mailing whose unit has not confirmed it is
+    staffed to answer is answered here from the mailing's answer, so the flood does not
+    land on the unit; transferring (or the original action) and a message stay
+    alternatives. A unit away (R3.9) keeps its message."""
+    task = s.target.task
+    if task is None or s.away is not None:
+        return plan
+    for m in s.org.active_mailings(s.at.date()):
+        if task.id in m.tasks and not m.staffed and m.answer:
+            add_rules(s.rules, "R2.7")
+            first = Alternative(plan.action, unit=s.unit.id)
+            alternatives = (first, s.message) if plan.action != "take_message" else (s.message,)
+            return _Plan("handle_here", None, [m.answer], alternatives)
+    return plan

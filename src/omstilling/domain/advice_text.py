@@ -10,7 +10,10 @@ from omstilling.domain.advice_types import Notice, To, ToKind
 from omstilling.domain.organisation import Organisation, Task
 from omstilling.domain.presence import UnitAway
 
-__all__ = ["add_rules", "moment_text", "notices", "number_to", "unit_to"]
+__all__ = ["NOT_STAFFED", "STAFFED", "add_rules", "moment_text", "notices", "number_to", "unit_to"]
+
+STAFFED = " Afdelingen er bemandet til at svare."
+NOT_STAFFED = " Afdelingen er ikke bemandet til at svare."
 
 
 def add_rules(rules: list[str], *ids: str) -> None:
@@ -44,6 +47,8 @@ def notices(
                 f"Udsendt {danish.format_date(m.sent)}; opkald ventes til og med "
                 f"{danish.format_date(m.calls_expected_until)}."
             )
+            # R2.7: whether the unit confirmed it is staffed to answer the calls.
+            text += STAFFED if m.staffed else NOT_STAFFED
             found.append(Notice("mailing", m.id, m.title, text))
     if away is not None:
         text = f"Fra {moment_text(away.start, at)} til {moment_text(away.end, at)}."

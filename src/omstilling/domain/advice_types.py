@@ -58,13 +58,21 @@ class To:
 
 @dataclass(frozen=True, slots=True)
 class AbsenceView:
-    """An employee's active absence as an operator may see it (private codes hidden)."""
+    """An employee's active absence as an operator may see it (private codes hidden).
+
+    `note` is the employee's internal note for colleagues and operators: never part of
+    `say`, never for a citizen, never given with a private code (it may say why, R1.5);
+    a key of the JSON only when there is one (an optional field of the spec's shape)."""
 
     shown_as: str
     until: datetime | None
+    note: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return _fields_json(self)
+        out = _fields_json(self)
+        if not self.note:
+            del out["note"]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +131,13 @@ class Advice:
     notices: tuple[Notice, ...]
     alternatives: tuple[Alternative, ...]
     candidates: tuple[Candidate, ...]
+    # R2.4: the unit's criteria for sending the call to the secretary, when that rule
+    # applied; for the operator, not read to the citizen. An optional key of the JSON.
+    secretary_when: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        """Exactly the spec's JSON shape, in the spec's key order."""
-        return _fields_json(self)
+        """The spec's JSON shape, in the spec's key order; optional keys only when set."""
+        out = _fields_json(self)
+        if not self.secretary_when:
+            del out["secretary_when"]
+        return out

@@ -311,9 +311,16 @@ def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, 
     to = data.get("to") or {}
     assert isinstance(to, dict)
     unit_id = advice.unit or ""
-    schedule = compile_schedule(
-        org.phone_expression(unit_id), org.municipality.timezone, org.municipality.country
-    )
+    m = org.municipality
+    schedule = compile_schedule(org.phone_expression(unit_id), m.timezone, m.country)
+    unit_name = org.units[unit_id].name if unit_id in org.units else unit_id
+    first = advice.candidates[0] if advice.candidates else None
+    task = org.tasks.get(first.id) if first is not None and first.kind == "task" else None
+    if advice.action == "refer" and task is not None and task.refer_to is not None:
+        # The call goes to the outside authority: its name and its own phone hours.
+        unit_name = task.refer_to.name
+        if task.refer_to.hours:
+            schedule = compile_schedule(task.refer_to.hours, m.timezone, m.country)
     employee = org.employees.get(advice.employee) if advice.employee else None
     to_label = ""
     if to.get("kind") == "employee" and to.get("id") in org.employees:
@@ -347,7 +354,7 @@ def _advice_view(org: Organisation, advice: Advice, now: datetime) -> dict[str, 
         "to_label": to_label,
         "employee_name": employee.name if employee else None,
         "absence_until": absence_until,
-        "unit_name": org.units[unit_id].name if unit_id in org.units else unit_id,
+        "unit_name": unit_name,
         "today": schedule.day_text(now.date()),
         "next_open_text": format_moment(datetime.fromisoformat(str(next_open)), now)
         if next_open

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omstilling.domain.dial import DEFAULT_TEMPLATE, parse_template
+from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET, Targets
 
 # An origin as a browser sends it: scheme, host and an optional port; no path.
 _ORIGIN = re.compile(
@@ -133,6 +134,44 @@ class Settings(BaseSettings):
             fallback=info.field_name != "dial_uri",
         )
         return value
+
+    # Service targets (domain.kpi.Targets; issue 16 item 7): what the report measures
+    # against; the statistics page and `omstilling report` may name others for one report.
+    service_threshold_seconds: int = Field(
+        default=DEFAULT_THRESHOLD,
+        ge=0,
+        le=MAX_WAIT_BUCKET,
+        description="A call answered within this many seconds counts as answered in time",
+    )
+    service_level_target: float = Field(
+        default=0.80, ge=0, le=1, description="Target share of answered calls answered in time"
+    )
+    answer_rate_target: float = Field(
+        default=0.95, ge=0, le=1, description="Target share of calls answered"
+    )
+    abandon_rate_max: float = Field(
+        default=0.05, ge=0, le=1, description="Target: lost calls stay under this share"
+    )
+
+    def targets(
+        self,
+        threshold: int | None = None,
+        service_level: float | None = None,
+        answer_rate: float | None = None,
+        max_abandon_rate: float | None = None,
+    ) -> Targets:
+        """The service targets; a report may name any of them for itself (None: the
+        setting)."""
+
+        def pick(given: float | None, setting: float) -> float:
+            return setting if given is None else given
+
+        return Targets(
+            service_level=pick(service_level, self.service_level_target),
+            threshold_seconds=self.service_threshold_seconds if threshold is None else threshold,
+            answer_rate=pick(answer_rate, self.answer_rate_target),
+            max_abandon_rate=pick(max_abandon_rate, self.abandon_rate_max),
+        )
 
 
 def origins(setting: str) -> frozenset[str]:

@@ -6,13 +6,13 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from omstilling.cli import app
 from omstilling.cli.common import DbOption, fail, open_engine
-from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET
+from omstilling.domain.kpi import MAX_WAIT_BUCKET, Targets
 
 if TYPE_CHECKING:
     from omstilling.reports.build import Period
@@ -47,14 +47,49 @@ ToOption = Annotated[
 ]
 
 
+def _percent(flag: str, setting: str) -> Any:
+    return typer.Option(
+        flag,
+        min=0,
+        max=100,
+        help=f"Target in whole percent for this report [default: {setting}]",
+        show_default=False,
+    )
+
+
+ServiceLevelOption = Annotated[
+    int | None, _percent("--service-level", "OMSTILLING_SERVICE_LEVEL_TARGET")
+]
+AnswerRateOption = Annotated[int | None, _percent("--answer-rate", "OMSTILLING_ANSWER_RATE_TARGET")]
+AbandonRateOption = Annotated[int | None, _percent("--abandon-rate", "OMSTILLING_ABANDON_RATE_MAX")]
+
+
+def _targets(
+    threshold: int | None, service_level: int | None, answer_rate: int | None, abandon: int | None
+) -> Targets:
+    """The settings' service targets, with those this report names (percents) instead."""
+    from omstilling.settings import get_settings
+
+    shares = (None if v is None else v / 100 for v in (service_level, answer_rate, abandon))
+    return get_settings().targets(threshold, *shares)
+
+
 @app.command("report")
 def report_cmd(
     quarter: QuarterOption = None,
     from_: FromOption = None,
     to: ToOption = None,
     threshold: Annotated[
-        int, typer.Option("--threshold", help="Service level threshold in seconds")
-    ] = DEFAULT_THRESHOLD,
+        int | None,
+        typer.Option(
+            "--threshold",
+            help="Service level threshold in seconds [default: the setting]",
+            show_default=False,
+        ),
+    ] = None,
+    service_level: ServiceLevelOption = None,
+    answer_rate: AnswerRateOption = None,
+    abandon_rate: AbandonRateOption = None,
     format_: Annotated[str, typer.Option("--format", help="json, csv, xlsx or html")] = "json",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file", show_default=False)
@@ -74,13 +109,15 @@ def report_cmd(
 
     if format_ not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}", 2)
-    if not 0 <= threshold <= MAX_WAIT_BUCKET:
+    if threshold is not None and not 0 <= threshold <= MAX_WAIT_BUCKET:
         raise fail(f"--threshold: 0 to {MAX_WAIT_BUCKET} seconds", 2)
+    targets = _targets(threshold, service_level, answer_rate, abandon_rate)
+    threshold = targets.threshold_seconds
     engine = open_engine(db)
     if publish is not None:
         from omstilling.reports.publish import publish_site
 
-        pages = publish_site(engine, publish, threshold=threshold)
+        pages = publish_site(engine, publish, threshold=threshold, targets=targets)
         typer.echo(f"wrote {len(pages)} quarter page(s) and an index to {publish}")
         return
     period = period_options(quarter, from_, to)
@@ -100,7 +137,7 @@ def report_cmd(
             org = load_organisation(conn)
         label = f"{quarter[-1]}. kvartal {quarter[:4]}" if quarter else None
         title = f"Telefonstatistik {label}" if label else "Telefonstatistik"
-        _write_text(render_report(report, org=org, title=title), output)
+        _write_text(render_report(report, org=org, targets=targets, title=title), output)
     else:
         from omstilling.reports.formats import to_xlsx
 

@@ -8,6 +8,7 @@ first. Plain files: copy the folder to any web server or file share.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -53,13 +54,17 @@ def quarters_with_calls(engine: Engine) -> list[str]:
 
 
 def publish_site(
-    engine: Engine, directory: Path, *, threshold: int = DEFAULT_THRESHOLD
+    engine: Engine,
+    directory: Path,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    targets: Targets | None = None,
 ) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
         org = load_organisation(conn)
     name = org.municipality.name if org else "Kommunen"
-    targets = Targets(threshold_seconds=threshold)
+    targets = replace(targets or Targets(), threshold_seconds=threshold)
     pages: list[Path] = []
     rows = []
     for q in reversed(quarters_with_calls(engine)):

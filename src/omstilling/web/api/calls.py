@@ -27,7 +27,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from omstilling.calls.events import CallEventsIn, EventStore
-from omstilling.domain.kpi import DEFAULT_THRESHOLD, MAX_WAIT_BUCKET
+from omstilling.domain.kpi import MAX_WAIT_BUCKET, Targets
 from omstilling.errors import Invalid
 from omstilling.reports.build import build_report, period_from
 from omstilling.web import deps
@@ -76,7 +76,7 @@ CONTENT_TYPES = {
 }
 
 
-def render(report: dict[str, Any], fmt: str) -> bytes:
+def render(report: dict[str, Any], fmt: str, targets: Targets | None = None) -> bytes:
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2).encode()
     if fmt == "csv":
@@ -89,7 +89,7 @@ def render(report: dict[str, Any], fmt: str) -> bytes:
         return to_xlsx(report)
     from omstilling.reports.html import render_report
 
-    return render_report(report).encode("utf-8")
+    return render_report(report, targets=targets).encode("utf-8")
 
 
 @router.get(
@@ -112,11 +112,18 @@ def get_report(
     quarter: str | None = None,
     from_: date | None = Query(None, alias="from"),
     to: date | None = None,
-    threshold: int = Query(DEFAULT_THRESHOLD, ge=0, le=MAX_WAIT_BUCKET),
+    threshold: int | None = Query(None, ge=0, le=MAX_WAIT_BUCKET),
     format: str = Query("json", pattern="^(json|csv|xlsx|html)$"),
+    service_level: int | None = Query(None, ge=0, le=100),
+    answer_rate: int | None = Query(None, ge=0, le=100),
+    abandon_rate: int | None = Query(None, ge=0, le=100),
 ) -> Response:
-    """The report of spec/call-data.md for a quarter or a period (R3.13)."""
+    """The report of spec/call-data.md for a quarter or a period (R3.13). The threshold
+    and the targets (whole percents) default to the settings (OMSTILLING_SERVICE_*)."""
     period = period_from(quarter, from_, to)
+    shares = (None if v is None else v / 100 for v in (service_level, answer_rate, abandon_rate))
+    targets = request.app.state.settings.targets(threshold, *shares)
+    threshold = targets.threshold_seconds
     report = build_report(
         request.app.state.engine, period, threshold, measurements=format in ("html", "xlsx")
     )
@@ -124,4 +131,5 @@ def get_report(
     if format != "json":
         name = f"telefonstatistik-{period.start}-{period.end}.{format}"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return Response(render(report, format), media_type=CONTENT_TYPES[format], headers=headers)
+    body = render(report, format, targets)
+    return Response(body, media_type=CONTENT_TYPES[format], headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -10,13 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from omstilling.accounts import Principal
-from omstilling.domain.kpi import (
-    DEFAULT_THRESHOLD,
-    MAX_WAIT_BUCKET,
-    Targets,
-    quarter_bounds,
-    quarter_of,
-)
+from omstilling.domain.kpi import MAX_WAIT_BUCKET, Targets, quarter_bounds, quarter_of
 from omstilling.reports.build import Period, PeriodError, build_report
 from omstilling.reports.html import CSS, report_body
 from omstilling.reports.publish import quarters_with_calls
@@ -38,6 +33,15 @@ def _day(text: str | None) -> date | None:
         ) from None
 
 
+def _percents(targets: Targets) -> dict[str, int]:
+    """The targets as the form and the report's links name them: whole percents."""
+    return {
+        "service_level": round(targets.service_level * 100),
+        "answer_rate": round(targets.answer_rate * 100),
+        "abandon_rate": round(targets.max_abandon_rate * 100),
+    }
+
+
 @router.get("/statistik/rapport.css")
 def report_css() -> Response:
     """The report's own stylesheet, for the statistics page (no inline style: see web/headers)."""
@@ -51,9 +55,18 @@ def statistics(
     quarter: str | None = None,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: int | None = None,
+    service_level: Annotated[int | None, Query(ge=0, le=100)] = None,
+    answer_rate: Annotated[int | None, Query(ge=0, le=100)] = None,
+    abandon_rate: Annotated[int | None, Query(ge=0, le=100)] = None,
 ) -> HTMLResponse:
     role_required(user, "manager")
+    settings = request.app.state.settings
+    if threshold is None:
+        threshold = settings.service_threshold_seconds
+    targets = settings.targets(
+        None, *(None if v is None else v / 100 for v in (service_level, answer_rate, abandon_rate))
+    )
     d = directory(request)
     org = d.organisation()
     engine = request.app.state.engine
@@ -73,11 +86,15 @@ def statistics(
         title = (
             f"{quarter[-1]}. kvartal {quarter[:4]}" if quarter else f"{period.start} – {period.end}"
         )
-        body = report_body(
-            report, org=org, targets=Targets(threshold_seconds=threshold), title=title
-        )
+        targets = replace(targets, threshold_seconds=threshold)
+        body = report_body(report, org=org, targets=targets, title=title)
         query = urlencode(
-            {"from": start.isoformat(), "to": end.isoformat(), "threshold": threshold}
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "threshold": threshold,
+                **_percents(targets),
+            }
         )
     except PeriodError as exc:
         error = exc.da
@@ -95,6 +112,7 @@ def statistics(
         from_=start.isoformat() if start and not quarter else "",
         to=end.isoformat() if end and not quarter else "",
         threshold=threshold,
+        targets=_percents(targets),
         body=body,
         error=error,
         query=query,

@@ -13,12 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from omstilling import orgfile
+from omstilling import accounts, orgfile
 from omstilling.demo.org import demo_yaml
 from omstilling.settings import Settings
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
 from tests.conftest import api_client
+from tests.web.session import MONDAY_10, PASSWORD, csrf, sign_in
 
 # Tuesday 1 December 2026, 10.00: Borgerservice's mailing about skattekort is active.
 AT = "2026-12-01T10:00"
@@ -125,3 +126,20 @@ def test_r3_7_the_public_search_names_the_authority_its_hours_and_site(
     first = client.get("/api/v1/public/search", params={"q": "årsopgørelse"}).json()["results"][0]
     assert (first["unit"], first["number"]["display"]) == ("Skattestyrelsen", "72 22 18 18")
     assert first["url"] == "https://skat.dk/"
+
+
+def test_r1_6_the_console_names_the_authority_and_its_hours(
+    engine: Engine, db_url: str, client: TestClient
+) -> None:
+    accounts.add_user(engine, "op", "operator", PASSWORD)
+    app = client.app
+    app.state.clock = lambda: MONDAY_10  # type: ignore[attr-defined]
+    operator = sign_in(app, "op")
+    r = operator.post(
+        "/console/advice",
+        data={"kind": "task", "id": "boligstoette", "q": "boligstøtte"},
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
+    assert r.status_code == 200
+    assert "<dt>Enhed</dt><dd>Udbetaling Danmark" in r.text and "70 12 80 63" in r.text
+    assert UDK_HOURS in r.text and "Borgerservice" not in r.text.split("<dl>")[1]

@@ -146,3 +146,14 @@ def test_r2_4_the_secretary_rule_is_shown_with_its_advice(
     assert "Sekretærregel (R2.4)</strong>: " + SECRETARY_WHEN in html
     # Without R2.4 the key is absent: the spec's shape is unchanged.
     assert "secretary_when" not in advice(api, employee="sara-jobcenter")
+
+
+def test_r3_11_the_boards_show_the_note_and_the_mailings_staffing(
+    operator: tuple[TestClient, str],
+) -> None:
+    client, _ = operator
+    html = client.get("/tavler").text
+    assert "<th>Intern note</th>" in html and f"<td>{NOTE}</td>" in html
+    assert PRIVATE_NOTE not in html  # a private code keeps its note (R1.5)
+    assert "Afdelingen er ikke bemandet til at svare." in html  # kth-satser-2027
+    assert "Afdelingen er bemandet til at svare." in html  # skattekort-2027

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from omstilling.domain.danish import format_clock, format_date, format_moment
 from omstilling.domain.organisation import Mailing, Organisation, Unit
-from omstilling.domain.presence import Absence, Presence, phone_schedule, shown_as
+from omstilling.domain.presence import PRIVATE_CODES, Absence, Presence, phone_schedule, shown_as
 
 __all__ = [
     "SOON",
@@ -39,6 +39,7 @@ class AwayEmployee:
     shown_as: str
     back: datetime | None
     until: str
+    note: str = ""  # for operators; never with a private code (R1.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def _away(
                 shown_as(absence.code),
                 absence.until,
                 absence_until_text(absence, now) or "ukendt",
+                "" if absence.code in PRIVATE_CODES else absence.note.strip(),
             )
         )
     out = []

@@ -23,6 +23,8 @@ class UserRow(Base):
     employee_id: Mapped[str | None] = mapped_column(ID)  # the employee this person is
     display_name: Mapped[str] = mapped_column(String(300), default="")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The PBX agent this operator answers on (PJSIP/3101): finds the call they are on
+    agent: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -32,6 +32,8 @@ class TestCallRow(Base):
     clarity: Mapped[int | None] = mapped_column(SmallInteger)
     honesty: Mapped[int | None] = mapped_column(SmallInteger)
     apology: Mapped[bool | None] = mapped_column(Boolean)
+    named: Mapped[bool | None] = mapped_column(Boolean)  # answered with their name
+    offered_service: Mapped[bool | None] = mapped_column(Boolean)  # a message or a colleague
     measured_by: Mapped[str] = mapped_column(String(100), default="")
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by: Mapped[str] = mapped_column(String(300))

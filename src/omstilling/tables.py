@@ -15,5 +15,6 @@ from omstilling.store import joblock as _joblock  # noqa: F401
 from omstilling.store import message_models as _messages  # noqa: F401
 from omstilling.store import models as _store
 from omstilling.store import quality_models as _quality  # noqa: F401
+from omstilling.store import sync_models as _sync  # noqa: F401
 
 metadata = _store.Base.metadata

@@ -24,6 +24,9 @@ UNIT_KINDS: tuple[UnitKind, ...] = ("directorate", "department", "team", "staff"
 Role = Literal["caseworker", "leader", "director", "secretary", "staff"]
 ROLES: tuple[Role, ...] = ("caseworker", "leader", "director", "secretary", "staff")
 
+# A sync's name (spec/sync.md): the author of its audit entries and an employee's `source`.
+SOURCE_NAME = "[a-z0-9][a-z0-9-]{0,39}"
+
 DistributionBy = Literal["birth_day", "surname", "postcode"]
 DISTRIBUTION_KINDS: tuple[DistributionBy, ...] = ("birth_day", "surname", "postcode")
 
@@ -105,6 +108,10 @@ class Employee:
     login: str | None = field(default=None, metadata=spec("text"))
     external_id: str | None = field(default=None, metadata=spec("text"))
     works: str | None = field(default=None, metadata=spec("hours"))
+    # The directory sync that owns her (spec/sync.md): its name, e.g. "ad".
+    source: str | None = field(
+        default=None, metadata=spec("text", pattern=SOURCE_NAME, rule="a sync's name (a-z, 0-9, -)")
+    )
     tasks: tuple[str, ...] = field(
         default=(), metadata=spec("texts", child=("employee_tasks", "task_id"))
     )

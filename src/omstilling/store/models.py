@@ -131,6 +131,7 @@ class EmployeeRow(Base):
     login: Mapped[str | None] = mapped_column(String(300), index=True)
     external_id: Mapped[str | None] = mapped_column(String(200))
     works: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(40))  # the directory sync that owns her
     main_tasks: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer)
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

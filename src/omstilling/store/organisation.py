@@ -33,6 +33,8 @@ from omstilling.domain.organisation import (
     Unit,
 )
 from omstilling.domain.orgdiff import Change, diff
+from omstilling.domain.ownership import keep_sourced
+from omstilling.errors import Invalid
 from omstilling.store import notify
 from omstilling.store.org_write import (
     AUDIT,
@@ -257,6 +259,9 @@ def import_organisation(
         )
         db_revision = state["revision"] if state else 0
         current = load_organisation(conn) if state else None
+        org, problems = keep_sourced(current, org)  # a source's people are not the file's
+        if problems:
+            raise Invalid("; ".join(problems) + "; nothing was written")
         changes = diff(current, org)
         if file_revision is not None and file_revision < db_revision and not force:
             since = conn.execute(

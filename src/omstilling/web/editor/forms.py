@@ -36,6 +36,7 @@ from omstilling.domain.organisation import (
     TransferOnlyTo,
     Unit,
 )
+from omstilling.domain.ownership import owned_values
 from omstilling.web.editor.problems import FIELD_LABELS as FIELD_LABELS  # the page reads it here
 from omstilling.web.editor.problems import EditError
 from omstilling.web.editor.problems import danish as danish  # the page reads it here
@@ -273,6 +274,7 @@ def employee_form(e: Employee | None) -> dict[str, Any]:
         "email": (e.email or "") if e else "",
         "tasks": list(e.tasks) if e else [],
         "main_tasks": e.main_tasks if e else "",
+        "source": (e.source or "") if e else "",  # her fields from it are read-only ("fra ad")
     }
 
 
@@ -320,6 +322,8 @@ def edit_employee(
         tasks=tuple(dict.fromkeys(f["tasks"])),
         main_tasks=f["main_tasks"],
     )
+    if base.source:  # what her source owns is not the editor's: the next sync would undo it
+        employee = dataclasses.replace(employee, **owned_values(base))
     return orgedit.put_employee(org, employee, new=new), employee_id
 
 

@@ -288,7 +288,8 @@ def unit_page(
         "employees": [
             {
                 "e": e,
-                "form": pick(f"medarbejder:{e.id}", forms.employee_form(e)),
+                # Her source's fields stay read-only when the posted form is shown again.
+                "form": {**pick(f"medarbejder:{e.id}", forms.employee_form(e)), "source": e.source},
                 "task_options": _task_options(org, unit, e.tasks),
             }
             for e in org.employees_of(unit.id)

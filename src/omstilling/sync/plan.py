@@ -1,0 +1,269 @@
+"""What a sync changes: the source's entries matched to the organisation's people.
+
+Pure: given the stored organisation, the people of this source who left before (to bring
+a returner back under her id) and the entries read, it gives the new organisation and a
+report per unit (added, changed field by field, moved, left, returned), or refuses. The
+source owns the people it brings, their numbers, titles and unit membership; the units'
+own fields (tasks, rules, roles, `public`, hours ...) are never touched, except that a
+rule naming someone who left names her unit instead (`sync.leavers`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from omstilling.domain.citizen import looks_like_cpr
+from omstilling.domain.danish import parse_phone
+from omstilling.domain.organisation import Employee, Organisation, Unit
+from omstilling.domain.orgedit import free_id, slugify
+from omstilling.domain.ownership import SOURCE_OWNED
+from omstilling.sync.config import SyncConfig
+from omstilling.sync.entries import Entry, SourceError
+from omstilling.sync.leavers import Flag, rewrite_leavers
+
+PHONES = ("phone", "mobile")
+EXTENSION = re.compile(r"[0-9*#]{2,8}")
+WIDTHS = {"name": 300, "title": 300, "email": 300, "login": 300, "external_id": 200}
+
+
+@dataclass
+class UnitReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)  # {name, fields: {f: [old, new]}}
+    moved: list[dict[str, str]] = field(default_factory=list)  # {name, from, to}
+    left: list[str] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.moved or self.left or self.returned)
+
+
+@dataclass
+class Plan:
+    org: Organisation
+    units: dict[str, UnitReport]
+    warnings: list[str]
+    unmapped: dict[str, int]  # unit value -> people (placed in the default, or skipped)
+    left_ids: list[str]
+    flags: list[Flag]
+    source_people: int  # this source's people before the run
+    entries: int
+
+    def count(self, what: str) -> int:
+        return sum(len(getattr(r, what)) for r in self.units.values())
+
+    @property
+    def left_share(self) -> float:
+        return len(self.left_ids) / self.source_people if self.source_people else 0.0
+
+    def changed_anything(self) -> bool:
+        return any(not r.empty() for r in self.units.values())
+
+
+def check_units(config: SyncConfig, org: Organisation) -> None:
+    """Every unit the sync file names exists, or SourceError naming each that does not."""
+    u = config.units
+    named = [(f"units.map.{k}", v) for k, v in u.map.items()]
+    named += [("units.default", u.default)] if u.default else []
+    named += [(f"units.only[{i}]", x) for i, x in enumerate(u.only or ())]
+    problems = [f"{p}: unknown unit '{x}'" for p, x in named if x not in org.units]
+    if problems:
+        raise SourceError("; ".join(problems))
+
+
+def plan(
+    config: SyncConfig,
+    org: Organisation,
+    entries: list[Entry],
+    *,
+    departed: dict[str, Employee],
+    taken_ids: set[str],
+) -> Plan:
+    """The sync of `entries` into `org`. `departed`: this source's people who left earlier,
+    by external id; `taken_ids`: every employee id ever stored (a new id never reuses one)."""
+    check_units(config, org)
+    warnings: list[str] = []
+    unmapped: Counter[str] = Counter()
+    scope = set(config.units.only) if config.units.only else None
+    name = config.name
+    reports: dict[str, UnitReport] = defaultdict(UnitReport)
+    by_ext = {e.external_id: e for e in org.employees.values() if e.external_id}
+    unmatched = [e for e in org.employees.values() if not e.external_id and not e.source]
+    once = _match_once(entries, unmatched, warnings)
+    ours_before = {e.id for e in org.employees.values() if e.source == name}
+    in_scope_before = {i for i in ours_before if scope is None or org.employees[i].unit in scope}
+    new_emps: dict[str, Employee] = {}
+    seen: set[str] = set()
+    taken = set(taken_ids) | set(org.employees)
+    for entry in entries:
+        unit_id = _unit_of(config, entry, unmapped)
+        if unit_id is None:
+            continue
+        if scope is not None and unit_id not in scope:
+            warnings.append(f"{entry.where}: unit '{unit_id}' is not in units.only; skipped")
+            continue
+        values = _values(entry, warnings)
+        if values is None:
+            continue
+        ext = values["external_id"] or ""
+        old = by_ext.get(ext) or once.get(entry.where)
+        if old is not None and old.source not in (None, name):
+            warnings.append(
+                f"{entry.where}: {old.id} belongs to the source '{old.source}'; left alone"
+            )
+            continue
+        if old is not None and old.id in seen:
+            warnings.append(f"{entry.where}: {old.id} was matched by another entry; skipped")
+            continue
+        owned: dict[str, Any] = {f: values.get(f) for f in SOURCE_OWNED if f in config.fields}
+        if "extension" in config.fields:
+            owned["extension"] = values.get("extension")
+        if old is None and ext in departed:  # a returner: her id, and so her history, again
+            back = dataclasses.replace(departed[ext], **owned, source=name, unit=unit_id)
+            back = dataclasses.replace(back, tasks=tuple(t for t in back.tasks if t in org.tasks))
+            new_emps[back.id] = back
+            seen.add(back.id)
+            taken.add(back.id)
+            reports[unit_id].returned.append(back.name)
+            continue
+        if old is None:
+            ident = free_id(slugify(owned.get("name") or "ny"), taken)
+            taken.add(ident)
+            new = Employee(id=ident, unit=unit_id, name=owned.pop("name") or ident, role="staff")
+            new = dataclasses.replace(new, **owned, source=name)
+            new_emps[ident] = new
+            seen.add(ident)
+            reports[unit_id].added.append(new.name)
+            continue
+        seen.add(old.id)
+        new = dataclasses.replace(old, **owned, source=name, unit=unit_id)
+        if new == old:
+            continue
+        new_emps[old.id] = new
+        fields = {
+            f: [getattr(old, f), getattr(new, f)]
+            for f in (*SOURCE_OWNED, "extension", "source")
+            if getattr(old, f) != getattr(new, f)
+        }
+        if fields:
+            reports[unit_id].changed.append({"name": new.name, "id": new.id, "fields": fields})
+        if old.unit != unit_id:
+            reports[unit_id].moved.append({"name": new.name, "from": old.unit, "to": unit_id})
+    left = sorted(in_scope_before - seen)
+    for i in left:
+        reports[org.employees[i].unit].left.append(org.employees[i].name)
+    result = _with_people(org, new_emps)
+    result, flags = rewrite_leavers(result, left, name)
+    return Plan(
+        result,
+        {u: r for u, r in reports.items() if not r.empty()},
+        warnings,
+        dict(unmapped),
+        left,
+        flags,
+        len(in_scope_before),
+        len(entries),
+    )
+
+
+def _match_once(
+    entries: list[Entry], unmatched: list[Employee], warnings: list[str]
+) -> dict[str, Employee]:
+    """People without an external id yet, matched once by e-mail, else by login
+    (case-insensitively), when exactly one entry has it: entry's `where` -> person."""
+    out: dict[str, Employee] = {}
+    if not unmatched:
+        return out
+    for key in ("email", "login"):
+        counts = Counter(e.values[key].casefold() for e in entries if e.values.get(key))
+        people: dict[str, list[Employee]] = defaultdict(list)
+        for p in unmatched:
+            value = getattr(p, key)
+            if value:
+                people[value.casefold()].append(p)
+        taken = {p.id for p in out.values()}
+        for entry in entries:
+            value = (entry.values.get(key) or "").casefold()
+            if not value or entry.where in out or value not in people:
+                continue
+            if counts[value] > 1:
+                warnings.append(
+                    f"{entry.where}: {key} shared by {counts[value]} entries; matches nobody"
+                )
+                continue
+            found = [p for p in people[value] if p.id not in taken]
+            if len(found) == 1:
+                out[entry.where] = found[0]
+    return out
+
+
+def _unit_of(config: SyncConfig, entry: Entry, unmapped: Counter[str]) -> str | None:
+    units = config.units
+    for key in entry.unit_keys:
+        if key in units.map:
+            return units.map[key]
+    label = " / ".join(entry.unit_keys) if entry.unit_keys else "(none)"
+    unmapped[label] += 1
+    return units.default
+
+
+def _values(entry: Entry, warnings: list[str]) -> dict[str, str | None] | None:
+    """The entry's values checked one by one: a number that is no number is left out with a
+    warning (the person is kept); a value shaped like a CPR number is never kept."""
+    out: dict[str, str | None] = {}
+    for key, raw in entry.values.items():
+        value = raw.strip()
+        if looks_like_cpr(value):
+            warnings.append(
+                f"{entry.where}: {key} holds something shaped like a CPR number; left out"
+            )
+            continue
+        if key in PHONES:
+            try:
+                value = parse_phone(value)
+            except ValueError:
+                warnings.append(f"{entry.where}: {key} is not a phone number; left out")
+                continue
+        elif key == "extension" and not EXTENSION.fullmatch(value):
+            warnings.append(f"{entry.where}: extension is not 2-8 digits; left out")
+            continue
+        elif key in WIDTHS and len(value) > WIDTHS[key]:
+            warnings.append(f"{entry.where}: {key} is longer than {WIDTHS[key]} characters; cut")
+            value = value[: WIDTHS[key]]
+        out[key] = value or None
+    if not out.get("external_id"):
+        warnings.append(f"{entry.where}: no external id; skipped")
+        return None
+    if not out.get("name"):
+        warnings.append(f"{entry.where}: no name; skipped")
+        return None
+    return out
+
+
+def _with_people(org: Organisation, people: dict[str, Employee]) -> Organisation:
+    """`org` with `people` put in (new or changed) and listed by their unit: a new one or
+    one who moved goes last in her new unit's list."""
+    if not people:
+        return org
+    lists: dict[str, list[str]] = {}
+
+    def listed(uid: str) -> list[str]:
+        if uid not in lists:
+            lists[uid] = list(org.units[uid].employees)
+        return lists[uid]
+
+    for e in people.values():
+        old = org.employees.get(e.id)
+        if old is not None and old.unit == e.unit:
+            continue
+        if old is not None:
+            listed(old.unit).remove(e.id)
+        listed(e.unit).append(e.id)
+    units: dict[str, Unit | None] = {
+        uid: dataclasses.replace(org.units[uid], employees=tuple(ids)) for uid, ids in lists.items()
+    }
+    return org.replaced(units=units, employees=dict(people))

@@ -153,6 +153,33 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="Target: lost calls stay under this share"
     )
 
+    # Presence from calendars (issue 15; omstilling.calendars, docs/calendars.md).
+    calendar_poll: bool = Field(
+        default=True, description="omstilling serve polls the calendar feeds (one process)"
+    )
+    calendar_poll_seconds: int = Field(default=300, ge=10, description="Between two polls")
+    calendar_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    calendar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    calendar_concurrency: int = Field(default=16, ge=1, le=256, description="Feeds at a time")
+    calendar_days_ahead: int = Field(default=14, ge=1, le=366)
+    calendar_allow_loopback: bool = Field(
+        default=False,
+        description="Allow feeds on loopback and link-local addresses (tests, one machine)",
+    )
+    calendar_words: str = Field(
+        default="",
+        description="Words in a summary or category that give a code, e.g. "
+        "'ferie=vacation; kursus=course'; empty: the built-in list (docs/calendars.md)",
+    )
+
+    @field_validator("calendar_words")
+    @classmethod
+    def _calendar_words(cls, value: str) -> str:
+        from omstilling.domain.calendar_rules import parse_words
+
+        parse_words(value)  # ValueError names the rule that is wrong
+        return value
+
     def targets(
         self,
         threshold: int | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from omstilling.calls import models as _calls  # noqa: F401
 from omstilling.store import account_models as _accounts  # noqa: F401
+from omstilling.store import calendar_feeds as _calendars  # noqa: F401
 from omstilling.store import joblock as _joblock  # noqa: F401
 from omstilling.store import message_models as _messages  # noqa: F401
 from omstilling.store import models as _store

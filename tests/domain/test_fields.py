@@ -51,7 +51,7 @@ FILE_ORDER: list[tuple[type[Any], list[str]]] = [
         Employee,
         [
             "id", "name", "title", "role", "phone", "public", "extension", "mobile", "email",
-            "login", "external_id", "works", "tasks", "main_tasks",
+            "login", "external_id", "works", "source", "calendar", "tasks", "main_tasks",
         ],
     ),
     (

@@ -112,6 +112,9 @@ class Employee:
     source: str | None = field(
         default=None, metadata=spec("text", pattern=SOURCE_NAME, rule="a sync's name (a-z, 0-9, -)")
     )
+    # Her calendar feed (issue 15): in a snapshot only "set" or None, since the address is a
+    # secret the store keeps (domain.calendar_address); an address only on its way in.
+    calendar: str | None = field(default=None, metadata=spec("custom"))
     tasks: tuple[str, ...] = field(
         default=(), metadata=spec("texts", child=("employee_tasks", "task_id"))
     )

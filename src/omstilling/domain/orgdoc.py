@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from omstilling.domain import organisation as o
+from omstilling.domain.calendar_address import CALENDAR_SET
 from omstilling.domain.danish import format_phone
 from omstilling.domain.fields import Declared, declared
 
@@ -79,6 +80,11 @@ def _distribution(d: o.Distribution | None) -> dict[str, Any] | None:
     return doc
 
 
+def _calendar(address: str | None) -> str | None:
+    """An employee's calendar feed: only whether there is one (the address is a secret)."""
+    return CALENDAR_SET if address else None
+
+
 def _nested(_: object) -> None:
     """A unit's tasks and employees are nested by the whole file, not the unit's document."""
     return None
@@ -95,6 +101,7 @@ WRITERS: dict[tuple[type[Any], str], Callable[[Any], Any]] = {
     (o.Unit, "employees"): _nested,
     (o.Task, "refer_to"): _refer_to,
     (o.Task, "distribution"): _distribution,
+    (o.Employee, "calendar"): _calendar,
 }
 
 

@@ -21,9 +21,11 @@ from omstilling.domain.labels import ABSENCE_CODE, AbsenceCode
 from omstilling.domain.organisation import Organisation, with_closed
 
 __all__ = [
+    "CALENDAR",
     "CODES",
     "PRIVATE_CODES",
     "REACHABLE_CODES",
+    "SOURCES",
     "Absence",
     "CodeInfo",
     "Presence",
@@ -37,6 +39,7 @@ __all__ = [
     "reachable_through",
     "schedule",
     "shown_as",
+    "source_label",
     "switchboard_open",
     "unit_away_for",
     "unit_back",
@@ -71,6 +74,23 @@ CODES: dict[str, CodeInfo] = {
 }
 
 REACHABLE_CODES: frozenset[str] = frozenset(c for c, info in CODES.items() if info.reachable)
+
+
+# Who set a code: the employee herself, an editor, an operator, the phone system through
+# the API, or her calendar feed (issue 15); the operator and the boards see it.
+CALENDAR = "calendar"
+SOURCES: dict[str, str] = {
+    "person": "medarbejderen",
+    "editor": "redaktør",
+    "operator": "omstillingen",
+    "api": "telefonsystemet",
+    CALENDAR: "kalender",
+}
+
+
+def source_label(source: str) -> str:
+    """Where a code came from, as the operator and the boards see it ("kalender")."""
+    return SOURCES.get(source, SOURCES["person"])
 
 
 def is_known_code(code: str) -> bool:
@@ -126,9 +146,14 @@ class Absence:
     start: datetime
     until: datetime | None = None
     note: str = ""
+    source: str = "person"  # who set it: SOURCES
 
     def __post_init__(self) -> None:
         validate_absence(self.code, self.start, self.until)
+
+    @property
+    def from_calendar(self) -> bool:
+        return self.source == CALENDAR
 
     def active_at(self, at: datetime) -> bool:
         return self.start <= at and (self.until is None or at < self.until)
@@ -181,11 +206,16 @@ class Presence:
             aways.sort(key=lambda a: a.start, reverse=True)
 
     def active_absence(self, employee_id: str, at: datetime) -> Absence | None:
-        """The employee's active code; when several overlap, the latest start wins."""
+        """The employee's active code; when several overlap, a code set by a person (or the
+        phone system) wins over one from her calendar (issue 15; so `available` set by hand
+        after hours wins, R3.4), then the latest start wins."""
+        found = None
         for absence in self._absences.get(employee_id, ()):
             if absence.active_at(at):
-                return absence
-        return None
+                if not absence.from_calendar:
+                    return absence
+                found = found or absence
+        return found
 
     def active_unit_away(self, unit_id: str, at: datetime) -> UnitAway | None:
         for away in self._aways.get(unit_id, ()):

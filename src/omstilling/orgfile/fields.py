@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from omstilling.domain.calendar_address import CALENDAR_SET, address_problem
 from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import parse_phone
 from omstilling.domain.fields import Declared, declared
@@ -173,6 +174,26 @@ class Validator:
             self.err(path, problem)
             return None
         return value.strip()
+
+    def calendar(self, m: Mapping[str, Any], path: str) -> str | None:
+        """An employee's calendar feed: an http(s) address, or `set` (keep the stored one).
+        The address is a secret: an error never repeats it."""
+        value = m.get("calendar")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.err(join(path, "calendar"), f"must be an address or 'set', got {kind(value)}")
+            return None
+        text = value.strip()
+        if text == CALENDAR_SET:
+            return text
+        from omstilling.settings import get_settings  # the one setting a file rule reads
+
+        problem = address_problem(text, allow_loopback=get_settings().calendar_allow_loopback)
+        if problem:
+            self.err(join(path, "calendar"), problem)
+            return None
+        return text
 
     def code(self, m: Mapping[str, Any], key: str, path: str) -> str | None:
         """Text such as a KLE number, where a bare decimal has already lost its zeros."""

@@ -458,6 +458,7 @@ def _employee(v: Validator, raw: Any, path: str, unit_id: str) -> Employee | Non
     if m is None:
         return None
     kw = v.fields(Employee, m, path)
+    kw["calendar"] = v.calendar(m, path)
     return Employee(id=kw.pop("id") or f"?{path}", unit=unit_id, **kw)
 
 

@@ -131,6 +131,8 @@ class EmployeeRow(Base):
     login: Mapped[str | None] = mapped_column(String(300), index=True)
     external_id: Mapped[str | None] = mapped_column(String(200))
     works: Mapped[str | None] = mapped_column(Text)
+    # "set" when she has a calendar feed; its address is in calendar_feeds (a secret).
+    calendar: Mapped[str | None] = mapped_column(String(3))
     source: Mapped[str | None] = mapped_column(String(40))  # the directory sync that owns her
     main_tasks: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer)
@@ -241,6 +243,10 @@ class AbsenceRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(300))
+    # Who set it (domain.presence.SOURCES; None: before issue 15, a person) and, for a
+    # code from a calendar, the key of its occurrence (domain.calendar_rules.event_key).
+    source: Mapped[str | None] = mapped_column(String(20))
+    event: Mapped[str | None] = mapped_column(String(40))
 
 
 class UnitAwayRow(Base):

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, String, bindparam, delete, insert, select, update
 from sqlalchemy.sql.schema import Table
 
+from omstilling.domain.calendar_address import CALENDAR_SET
 from omstilling.domain.fields import Declared, children, columns
 from omstilling.domain.organisation import Employee, Mailing, Municipality, Organisation, Task, Unit
 from omstilling.domain.orgdiff import Change, Entity, Places
@@ -91,6 +92,8 @@ def _own_columns(x: Unit | Task | Employee | Mailing) -> dict[str, Any]:
             "default_employee_id": d.default.employee if d and d.default else None,
             "default_unit_id": d.default.unit if d and d.default else None,
         }
+    if isinstance(x, Employee):  # never the address: calendar_feeds keeps that
+        return {"calendar": CALENDAR_SET if x.calendar else None}
     return {}
 
 

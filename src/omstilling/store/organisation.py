@@ -35,7 +35,7 @@ from omstilling.domain.organisation import (
 from omstilling.domain.orgdiff import Change, diff
 from omstilling.domain.ownership import keep_sourced
 from omstilling.errors import Invalid
-from omstilling.store import notify
+from omstilling.store import calendar_feeds, notify
 from omstilling.store.org_write import (
     AUDIT,
     EMPLOYEES,
@@ -262,7 +262,8 @@ def import_organisation(
         org, problems = keep_sourced(current, org)  # a source's people are not the file's
         if problems:
             raise Invalid("; ".join(problems) + "; nothing was written")
-        changes = diff(current, org)
+        org, feeds = calendar_feeds.resolve(conn, org)  # addresses out, kept by the store
+        changes = diff(current, org) + feeds.changes
         if file_revision is not None and file_revision < db_revision and not force:
             since = conn.execute(
                 select(AUDIT).where(AUDIT.c.revision > file_revision).order_by(AUDIT.c.id).limit(50)
@@ -282,12 +283,13 @@ def import_organisation(
             db_revision,
             written=False,
             overwritten_edits=overwritten,
-            warnings=warnings or [],
+            warnings=[*(warnings or []), *feeds.warnings],
         )
         if dry_run or not changes:
             return summary
         revision = db_revision + 1
         write_changes(conn, org, changes, now)
+        calendar_feeds.apply(conn, feeds, actor=actor, now=now)
         conn.execute(
             update(STATE)
             .where(STATE.c.id == 1)
@@ -336,14 +338,18 @@ def save_edit(
         if base is not None:
             if state is None or base.revision != db_revision:
                 raise StaleEdit(base.revision, db_revision)
+            org, feeds = calendar_feeds.resolve(conn, org)
             if changes is None:
                 changes = diff(base, org)
         else:
+            org, feeds = calendar_feeds.resolve(conn, org)
             changes = diff(load_organisation(conn), org)
+        changes = [*changes, *feeds.changes]
         if not changes:
             return changes
         revision = db_revision + 1
         write_changes(conn, org, changes, now)
+        calendar_feeds.apply(conn, feeds, actor=actor, now=now)
         conn.execute(update(STATE).where(STATE.c.id == 1).values(revision=revision))
         audit(conn, changes, actor=actor, source=source, revision=revision, now=now)
     _changed(engine)

@@ -19,7 +19,14 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, up
 
 from omstilling.clock import utc
 from omstilling.domain.citizen import free_text
-from omstilling.domain.presence import Absence, Presence, UnitAway, validate_absence
+from omstilling.domain.presence import (
+    CALENDAR,
+    SOURCES,
+    Absence,
+    Presence,
+    UnitAway,
+    validate_absence,
+)
 from omstilling.domain.presence import validate_unit_away as _validate_away
 from omstilling.errors import NotFound
 from omstilling.store import notify
@@ -73,9 +80,14 @@ def set_absence(
     *,
     actor: str,
     now: datetime,
+    source: str = "person",
 ) -> int:
-    """Record a code; the code active at `start` (if any) ends there."""
+    """Record a code; the code active at `start` (if any) ends there, one from her
+    calendar too (and the next poll does not bring that one back, issue 15). `source`
+    says who set it (domain.presence.SOURCES)."""
     validate_absence(code, start, until)
+    if source not in SOURCES or source == CALENDAR:
+        raise ValueError(f"source: {source!r} is not a source a person sets codes from")
     note = free_text("note", note)
     start, until = utc(start), utc(until) if until else None
     with _writing(engine) as conn:
@@ -99,13 +111,16 @@ def set_absence(
                 note=note,
                 created_at=utc(now),
                 created_by=actor,
+                source=source,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def clear_absence(engine: Engine, employee_id: str, *, now: datetime) -> int:
-    """End the codes active now and drop those planned for later; how many were touched."""
+    """End the codes active now and drop those planned for later; how many were touched.
+    Her calendar's later codes stay (its next poll would bring them back): "I am back
+    early" ends the calendar's code of now, which the poll then leaves ended."""
     now = utc(now)
     with _writing(engine) as conn:
         _exists(conn, EmployeeRow, employee_id)
@@ -124,6 +139,7 @@ def clear_absence(engine: Engine, employee_id: str, *, now: datetime) -> int:
                 AbsenceRow.employee_id == employee_id,
                 AbsenceRow.starts_at > now,
                 AbsenceRow.cleared_at.is_(None),
+                or_(AbsenceRow.source.is_(None), AbsenceRow.source != CALENDAR),
             )
         ).rowcount
         return int(active or 0) + int(planned or 0)
@@ -180,7 +196,7 @@ def _absence(row: Any) -> Absence:
     end = utc(until) if until else None
     if end is not None and end <= start:  # cleared at the moment it began
         end = start + timedelta(microseconds=1)
-    return Absence(row.employee_id, row.code, start, end, row.note)
+    return Absence(row.employee_id, row.code, start, end, row.note, row.source or "person")
 
 
 def load_presence(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,7 @@ class Principal:
     unit_id: str | None = None
     employee_id: str | None = None
     display_name: str = ""
+    agent: str | None = None  # the PBX agent the operator answers on (PJSIP/3101)
     csrf_token: str | None = None
     session_hash: str | None = field(default=None, repr=False)
 
@@ -144,9 +146,11 @@ def add_user(
     unit_id: str | None = None,
     employee_id: str | None = None,
     display_name: str = "",
+    agent: str | None = None,
     now: datetime | None = None,
 ) -> int:
     username = username.strip()
+    agent = checked_agent(agent)
     if not username:
         raise AccountError("the user name is empty")
     free_text("username", username)
@@ -170,11 +174,40 @@ def add_user(
                 unit_id=unit_id,
                 employee_id=employee_id,
                 display_name=display_name or username,
+                agent=agent,
                 disabled=False,
                 created_at=now or datetime.now(UTC),
             )
         )
         return int(cast("int", result.inserted_primary_key[0]))  # type: ignore[index]
+
+
+# A PBX agent as Asterisk names it in queue_log and live events: PJSIP/3101, SIP/ops-2,
+# Local/3101@from-queue; nothing else (it is compared with what the PBX sends).
+AGENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._@:+-]{0,99}")
+
+
+def checked_agent(agent: str | None) -> str | None:
+    """The agent id as given (trimmed), None for none; refused when it is not one."""
+    agent = (agent or "").strip()
+    if not agent:
+        return None
+    if not AGENT.fullmatch(agent):
+        raise AccountError(
+            "agent: not a PBX agent id (letters, digits and / . _ @ : + -, e.g. PJSIP/3101)"
+        )
+    return agent
+
+
+def set_agent(engine: Engine, username: str, agent: str | None) -> None:
+    """Set (or with None, clear) the PBX agent a user answers calls on."""
+    agent = checked_agent(agent)
+    with engine.begin() as conn:
+        n = conn.execute(
+            update(UserRow).where(UserRow.username == username).values(agent=agent)
+        ).rowcount
+    if not n:
+        raise AccountError(f"unknown user '{username}'")
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
@@ -321,6 +354,7 @@ def session_principal(
                 UserRow.unit_id,
                 UserRow.employee_id,
                 UserRow.display_name,
+                UserRow.agent,
                 UserRow.disabled,
             )
             .join(UserRow, UserRow.id == SessionRow.user_id)
@@ -348,6 +382,7 @@ def session_principal(
         unit_id=row.unit_id,
         employee_id=row.employee_id,
         display_name=row.display_name or row.username,
+        agent=row.agent,
         csrf_token=row.csrf_token,
         session_hash=h,
     )

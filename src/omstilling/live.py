@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, text
@@ -23,6 +23,9 @@ from sqlalchemy import Engine, func, select, text
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import Organisation
 from omstilling.domain.queues import organisation_switchboard_queues
+
+if TYPE_CHECKING:
+    from omstilling.calls.caller import Returning
 
 log = logging.getLogger("omstilling.live")
 CHANNEL = "omstilling_live"
@@ -140,6 +143,7 @@ def call_payloads(
     engine: Engine, org: Organisation, events: Sequence[Any], now: datetime
 ) -> list[dict[str, Any]]:
     """What the consoles show of newly stored events on the switchboard's queues."""
+    from omstilling.calls.caller import returning
     from omstilling.calls.models import CallRecord
     from omstilling.store.message_models import MessageRow
 
@@ -176,7 +180,11 @@ def call_payloads(
                         ).scalar()
                         or 0
                     )
+                back = returning(
+                    conn, org, queues, e.caller, call_id=e.call_id, at=e.at.astimezone(UTC)
+                )
                 payload.update(
+                    returning=returning_text(back, tz) if back else None,
                     caller_display=caller_display(e.caller),
                     # The web adds the dial link from it (omstilling.web.dial_links).
                     caller_e164=e.caller if e.caller and e.caller.startswith("+") else None,
@@ -184,8 +192,21 @@ def call_payloads(
                     open_messages=open_messages,
                     at=e.at.isoformat(),
                 )
+            elif e.type == "answered" and e.agent:
+                # The console of the operator on this agent takes the call as being served.
+                payload["agent"] = e.agent
             out.append(payload)
     return out
+
+
+def returning_text(back: Returning, tz: ZoneInfo) -> str:
+    """The strip's flag for a caller back within 10 minutes (R1.3), in Danish."""
+    words = f"Ringer igen: stillet om til {back.target} kl. {back.at.astimezone(tz):%H.%M}"
+    if back.answered is True:
+        return words + ", besvaret"
+    if back.answered is False:
+        return words + ", ikke besvaret"
+    return words
 
 
 class LivePublisher:

@@ -59,6 +59,7 @@ from omstilling.calls.rawlog import store_raw as store_raw_events
 from omstilling.calls.records import write_records
 from omstilling.calls.returns import load_transfers, mark_returns
 from omstilling.calls.session import Session, take_lock
+from omstilling.calls.settle import settle
 
 _AT = attrgetter("at")
 _SOURCE = attrgetter("source")
@@ -150,6 +151,8 @@ class Ingestor:
                 load_transfers(conn, self.session, entries)
             mark_returns(self.session, entries, sb, touched, self._contribution)
         write_records(conn, touched)
+        # Console transfers of these calls: answered or not, now that the PBX has said (R3.12).
+        settle(conn, set(map(_CALL_ID, touched)), sb)
         removed = [r.old for r in touched if r.old is not None]
         added_contribs = [self._contribution(r) for r in touched]
         aggregates.merge(conn, chunk_deltas(added_contribs, removed, direct, self.clock))

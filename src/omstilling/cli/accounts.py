@@ -30,6 +30,10 @@ def user_add(
     unit: Annotated[str | None, typer.Option("--unit", help="Unit id (unit editors)")] = None,
     employee: Annotated[str | None, typer.Option("--employee", help="Employee id")] = None,
     name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+    agent: Annotated[
+        str | None,
+        typer.Option("--agent", help="The PBX agent the operator answers on, e.g. PJSIP/3101"),
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input")
     ] = False,
@@ -40,9 +44,32 @@ def user_add(
     engine = open_engine(db)
     password = None if sso_only else _read_password(password_stdin)
     accounts.add_user(
-        engine, username, role, password, unit_id=unit, employee_id=employee, display_name=name
+        engine,
+        username,
+        role,
+        password,
+        unit_id=unit,
+        employee_id=employee,
+        display_name=name,
+        agent=agent,
     )
     typer.echo(f"added {username} ({role})")
+
+
+@user_app.command("agent")
+def user_agent(
+    username: Annotated[str, typer.Argument()],
+    agent: Annotated[
+        str | None, typer.Argument(help="PBX agent id, e.g. PJSIP/3101; omit with --clear")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="The user answers on no agent")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set the PBX agent an operator answers calls on (their console then follows their call)."""
+    if (agent is None) == (not clear):
+        raise typer.BadParameter("give an agent id, or --clear")
+    accounts.set_agent(open_engine(db), username, None if clear else agent)
+    typer.echo(f"{username}: {'no agent' if clear else agent}")
 
 
 @user_app.command("password")

@@ -14,13 +14,15 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert
 
+from omstilling.calls.legs import load_context
+from omstilling.calls.settle import settle
 from omstilling.clock import utc
 from omstilling.domain.citizen import free_text
 from omstilling.domain.danish import parse_phone
 from omstilling.errors import Invalid
 from omstilling.store.account_models import ConsoleAction
 
-__all__ = ["ERRAND_MAX", "LOGGED", "LOGGED_AS", "log_action"]
+__all__ = ["ERRAND_MAX", "LOGGED", "LOGGED_AS", "checked_call_id", "log_action"]
 
 # What the statistics count each console action as: a transfer to the secretary is
 # a transfer, a referral gives a number, handling the call oneself answers it here.
@@ -51,6 +53,20 @@ def checked_number(number: str | None) -> str | None:
         raise Invalid("number: not a phone number; nothing was logged") from None
 
 
+def checked_call_id(call_id: str | None) -> str | None:
+    """The PBX's call id as given, or None; refused (not repeated) when it is not one.
+
+    An id the store does not know yet is kept: its events may come later (settle)."""
+    if not call_id:
+        return None
+    if not CALL_ID.fullmatch(call_id):
+        raise Invalid("call_id: not a call id of the PBX; nothing was logged")
+    if not ASTERISK_ID.fullmatch(call_id):
+        # An Asterisk id is epoch seconds and can read as a date; any other id is guarded.
+        free_text("call_id", call_id)
+    return call_id
+
+
 def log_action(
     engine: Engine,
     action: str,
@@ -70,11 +86,7 @@ def log_action(
         raise ValueError(f"not a logged console action: {action!r}")
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    if call_id and not CALL_ID.fullmatch(call_id):
-        raise Invalid("call_id: not a call id of the PBX; nothing was logged")
-    if call_id and not ASTERISK_ID.fullmatch(call_id):
-        # An Asterisk id is epoch seconds and can read as a date; any other id is guarded.
-        free_text("call_id", call_id)
+    call_id = checked_call_id(call_id)
     errand = free_text("errand", errand)
     number = checked_number(number)
     with engine.begin() as conn:
@@ -92,4 +104,7 @@ def log_action(
                 rules=list(rules),
             )
         )
+        if call_id and action == "transfer":
+            # The PBX's events of the call may have come first (settle also runs on ingest).
+            settle(conn, [call_id], load_context(conn).switchboard_queues)
         return int(result.inserted_primary_key[0])  # type: ignore[index]

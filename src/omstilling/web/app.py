@@ -184,6 +184,7 @@ def _routers(app: FastAPI) -> None:
     from omstilling.web.api import routing as api_routing
     from omstilling.web.api.messages import router as messages_router
     from omstilling.web.console import boards, live, message_pages, pages
+    from omstilling.web.console import caller as console_caller
     from omstilling.web.console import messages as console_messages
     from omstilling.web.editor import routes as editor
     from omstilling.web.public import accessibility
@@ -201,6 +202,7 @@ def _routers(app: FastAPI) -> None:
     app.include_router(public.api, responses=errors.answers(503))
     app.include_router(accessibility.pages)
     app.include_router(live.router)
+    app.include_router(console_caller.router)
     app.include_router(console_messages.router)
     app.include_router(message_pages.router)
     app.include_router(messages_router)

@@ -13,7 +13,8 @@ from omstilling import messages
 from omstilling.accounts import Principal
 from omstilling.directory import Directory
 from omstilling.domain.callbacks import default_due
-from omstilling.store.console_log import log_action
+from omstilling.errors import Invalid
+from omstilling.store.console_log import checked_call_id, log_action
 from omstilling.web.auth import page_user, role_required
 from omstilling.web.console.pages import local_now, render
 from omstilling.web.deps import directory
@@ -94,6 +95,7 @@ def save_message(
     unit: Annotated[str, Form()] = "",
     task: Annotated[str, Form()] = "",
     callback_due: Annotated[str, Form()] = "",
+    call_id: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     role_required(user, "operator")
     wanted = messages.NewMessage(
@@ -104,7 +106,7 @@ def save_message(
         unit=None if employee else (unit or None),
         task=task or None,
     )
-    return _save(request, user, background, wanted, callback_due, console=True)
+    return _save(request, user, background, wanted, callback_due, console=True, call_id=call_id)
 
 
 @router.post("/mig/besked/gem", response_class=HTMLResponse)
@@ -151,6 +153,7 @@ def _save(
     callback_due: str,
     *,
     console: bool,
+    call_id: str = "",
 ) -> HTMLResponse:
     d: Directory = directory(request)
     org = d.organisation()
@@ -158,6 +161,10 @@ def _save(
         return HTMLResponse('<p class="error" role="alert">Ingen organisation er indlæst.</p>')
     now = local_now(request, org)
     text = wanted.text
+    try:
+        call_id = checked_call_id(call_id) or ""
+    except Invalid:
+        return _field_error("text", "Opkaldet kan ikke genkendes; beskeden er ikke gemt.")
     try:
         due = d.moment(callback_due, now) if callback_due else None
         created = messages.create_message(
@@ -189,6 +196,7 @@ def _save(
             employee=message.employee,
             task=message.task,
             errand=(text or "")[:200],
+            call_id=call_id,
             rules=["R1.6", "R3.6"],
         )
     background.add_task(

@@ -1,5 +1,6 @@
 // omstilling console: keyboard first. Arrow keys move through the results, Enter picks,
-// Escape returns to the search box, "/" focuses it from anywhere, Alt+R dials the advice.
+// Escape returns to the search box, "/" focuses it from anywhere, Alt+R dials the advice,
+// Alt+O goes to the calls in the strip (arrows move, Enter picks the call being served).
 (function () {
   "use strict";
   function box() { return document.getElementById("q"); }
@@ -31,10 +32,65 @@
     else if (status) { status.textContent = "Rådet har intet nummer at ringe op."; }
     return true;
   }
+  // The call being served (issue 16): picked in the strip, or taken on the operator's own
+  // PBX agent. From then on the console's actions carry its call id, so they join the
+  // PBX's record of the call (R3.12), and the caller panel shows what happened before.
+  var serving = null;
+  function serve(callId, shown) {
+    serving = { id: callId, shown: shown || "" };
+    var text = document.getElementById("serving-text"), end = document.getElementById("serving-end");
+    if (text) { text.textContent = "Du betjener: " + (shown || "skjult nummer") + "."; }
+    if (end) { end.hidden = false; }
+    var panel = document.getElementById("caller");
+    if (panel) {
+      panel.hidden = false;
+      htmx.ajax("GET", "/console/kalder?call_id=" + encodeURIComponent(callId), { target: "#caller" });
+    }
+  }
+  function endServing() {
+    serving = null;
+    var text = document.getElementById("serving-text"), end = document.getElementById("serving-end");
+    if (text) { text.textContent = "Intet opkald valgt. Alt+O går til opkaldene."; }
+    if (end) { end.hidden = true; }
+    var panel = document.getElementById("caller");
+    if (panel) { panel.hidden = true; panel.textContent = ""; }
+    if (box()) { box().focus(); }
+  }
+  var endButton = document.getElementById("serving-end");
+  if (endButton) { endButton.addEventListener("click", endServing); }
+  document.addEventListener("htmx:configRequest", function (e) {
+    var path = e.detail.path || "";
+    if (serving && (path === "/console/actions" || path === "/console/besked/gem")) {
+      e.detail.parameters.call_id = serving.id;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    // A message for the caller being served starts with their number.
+    if (!serving || !serving.shown) { return; }
+    var phone = e.target.querySelector && e.target.querySelector("input[name=caller_phone]");
+    if (phone && !phone.value) { phone.value = serving.shown; }
+  });
+  // Alt+O ("opkald") goes to the first call in the strip.
+  function callKey(e) {
+    if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || e.code !== "KeyO") { return false; }
+    var first = document.querySelector("#incoming button.call");
+    var status = document.getElementById("serving-text");
+    if (first) { first.focus(); }
+    else if (status) { status.textContent = "Ingen opkald i kø lige nu."; }
+    return true;
+  }
   document.addEventListener("keydown", function (e) {
     var q = box();
     if (!q) { return; }
-    if (dialKey(e)) { e.preventDefault(); return; }
+    if (dialKey(e) || callKey(e)) { e.preventDefault(); return; }
+    var inStrip = e.target.closest && e.target.closest("#incoming");
+    if (inStrip && (e.key === "ArrowRight" || e.key === "ArrowLeft")) {
+      var calls = Array.from(document.querySelectorAll("#incoming button.call"));
+      var at = calls.indexOf(e.target) + (e.key === "ArrowRight" ? 1 : -1);
+      if (calls[at]) { calls[at].focus(); }
+      e.preventDefault();
+      return;
+    }
     if (e.target === q) {
       if (e.key === "ArrowDown") { select(current() + 1); e.preventDefault(); }
       else if (e.key === "ArrowUp") { select(current() - 1); e.preventDefault(); }
@@ -112,7 +168,14 @@
       var d = JSON.parse(ev.data);
       var el = document.getElementById("call-" + d.call_id);
       var dial = document.getElementById("dial-" + d.call_id);
-      if (d.type !== "queued") { if (el) { el.remove(); } if (dial) { dial.remove(); } return; }
+      if (d.type !== "queued") {
+        // Answered on this operator's own agent: the console follows the call.
+        if (d.type === "answered" && d.agent && strip.dataset.agent === d.agent) {
+          serve(d.call_id, el ? el.dataset.caller : "");
+        }
+        if (el) { el.remove(); } if (dial) { dial.remove(); }
+        return;
+      }
       if (!el) { el = document.createElement("button"); el.className = "call"; el.id = "call-" + d.call_id; strip.prepend(el); }
       el.type = "button";
       el.dataset.caller = d.caller_display || "";
@@ -120,7 +183,15 @@
       var strong = document.createElement("strong"); strong.textContent = d.caller_display || "Skjult nummer";
       el.appendChild(strong);
       el.appendChild(document.createTextNode(" · " + d.calls_today + " opkald i dag · " + d.open_messages + " åbne beskeder"));
-      el.onclick = function () { var q = box(); if (q && d.caller_display) { q.value = d.caller_display; htmx.trigger(q, "search"); q.focus(); } };
+      if (d.returning) {
+        // R1.3: back within 10 minutes of a transfer; said before the operator answers.
+        var flag = document.createElement("span"); flag.className = "returning"; flag.textContent = d.returning;
+        el.appendChild(document.createTextNode(" · ")); el.appendChild(flag);
+      }
+      el.onclick = function () {
+        serve(d.call_id, d.caller_display);
+        var q = box(); if (q && d.caller_display) { q.value = d.caller_display; htmx.trigger(q, "search"); q.focus(); }
+      };
       // The caller's number as the softphone's link (the server made it from the settings'
       // template); a hidden number has none.
       if (d.caller_uri) {

@@ -1,0 +1,316 @@
+"""The call being served (issue 16 items 1 and 2): the console's actions carry the PBX's
+call id, the PBX's later events fill in whether a transfer was answered, the report's
+R3.12 figure counts it, and the caller panel and the strip's flag show what happened
+before (R1.3). On SQLite and PostgreSQL, through the real routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from omstilling import accounts, orgfile
+from omstilling.calls.events import CallEventIn
+from omstilling.live import call_payloads
+from omstilling.settings import Settings
+from omstilling.store.account_models import ConsoleAction
+from omstilling.store.organisation import import_organisation
+from omstilling.web.app import create_app
+from tests.conftest import api_client, mini_text
+from tests.web.session import PASSWORD, browser, csrf, post_login
+
+TZ = ZoneInfo("Europe/Copenhagen")
+T0 = datetime(2026, 12, 1, 10, 0, 0, tzinfo=TZ)  # a Tuesday, Jobcenter open
+CALLER = "+4521436587"
+JOBCENTER = "89152200"  # the unit's number, as the PBX names the target
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(engine: Engine, db_url: str, clock: Clock) -> FastAPI:
+    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
+    accounts.add_user(engine, "op", "operator", PASSWORD, agent="PJSIP/3101")
+    accounts.add_user(engine, "emp", "employee", PASSWORD, employee_id="jens-jobcenter")
+    application = create_app(Settings(database_url=db_url), engine=engine)
+    application.state.clock = clock
+    return application
+
+
+@pytest.fixture
+def operator(app: FastAPI) -> Iterator[TestClient]:
+    with browser(app) as client:
+        assert post_login(client, "op").status_code == 303
+        yield client
+
+
+@pytest.fixture
+def pbx(app: FastAPI) -> Iterator[TestClient]:
+    with api_client(app, ("calls:write", "reports:read")) as client:
+        yield client
+
+
+def event(n: int, call_id: str, kind: str, seconds: int, **more: Any) -> dict[str, Any]:
+    at = T0 + timedelta(seconds=seconds)
+    return {"id": f"e{call_id}-{n}", "call_id": call_id, "type": kind, "at": at.isoformat(), **more}
+
+
+def post_events(pbx: TestClient, *events: dict[str, Any]) -> None:
+    r = pbx.post("/api/v1/calls/events", json={"events": list(events)})
+    assert r.status_code in (200, 201, 202), r.text
+
+
+def served(pbx: TestClient, call_id: str, *, caller: str = CALLER) -> None:
+    """The call queued on the switchboard and answered by the operator's agent."""
+    post_events(
+        pbx,
+        event(1, call_id, "queued", 0, queue="borgerservice", caller=caller),
+        event(2, call_id, "answered", 10, queue="borgerservice", agent="PJSIP/3101"),
+    )
+
+
+def transfer(operator: TestClient, call_id: str) -> None:
+    r = operator.post(
+        "/console/actions",
+        data={
+            "action": "transfer",
+            "unit": "jobcenter",
+            "kind": "task",
+            "id": "kontanthjaelp",
+            "errand": "kontanthjælp, ansøgning",
+            "call_id": call_id,
+        },
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
+    assert r.status_code == 200, r.text
+
+
+def answered_of(engine: Engine, call_id: str) -> list[bool | None]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(ConsoleAction.answered).where(ConsoleAction.call_id == call_id)
+            ).scalars()
+        )
+
+
+def hard_to_reach(pbx: TestClient) -> dict[str, Any]:
+    r = pbx.get("/api/v1/calls/report", params={"from": "2026-12-01", "to": "2026-12-01"})
+    assert r.status_code == 200, r.text
+    rows = {(x["unit"], x["employee"]): x for x in r.json()["hard_to_reach"]}
+    return dict(rows[("jobcenter", None)])
+
+
+def test_r3_12_end_to_end_live_events_console_transfer_not_answered_counted_in_the_report(
+    app: FastAPI, operator: TestClient, pbx: TestClient, engine: Engine, clock: Clock
+) -> None:
+    """R3.12: live events in, a console transfer carrying the call id, the transfer not
+    answered by Jobcenter, and the report's hard-to-reach figure counts it once."""
+    served(pbx, "1764579600.1")
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.1")
+    assert answered_of(engine, "1764579600.1") == [None]  # nothing known yet
+    post_events(
+        pbx,
+        event(3, "1764579600.1", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.1", "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, "1764579600.1", "abandoned", 160, queue="jobcenter"),
+    )
+    assert answered_of(engine, "1764579600.1") == [False]
+    row = hard_to_reach(pbx)
+    # One attempt (the console's and the PBX's are the same call: counted once), not answered.
+    assert (row["transfer_attempts"], row["unanswered"]) == (1, 1)
+
+
+def test_r3_12_a_transfer_answered_in_the_units_queue_is_answered(
+    app: FastAPI, operator: TestClient, pbx: TestClient, engine: Engine, clock: Clock
+) -> None:
+    served(pbx, "1764579600.2")
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.2")
+    post_events(
+        pbx,
+        event(3, "1764579600.2", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.2", "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, "1764579600.2", "answered", 55, queue="jobcenter", agent="PJSIP/2201"),
+    )
+    assert answered_of(engine, "1764579600.2") == [True]
+    row = hard_to_reach(pbx)
+    assert (row["transfer_attempts"], row["unanswered"]) == (1, 0)
+
+
+def test_an_unknown_call_id_is_kept_and_joined_when_its_events_arrive_late(
+    app: FastAPI, operator: TestClient, pbx: TestClient, engine: Engine, clock: Clock
+) -> None:
+    """Bad input of the issue: a call id the store does not know is no error; the
+    events that come later settle it."""
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.3")
+    assert answered_of(engine, "1764579600.3") == [None]
+    served(pbx, "1764579600.3")
+    post_events(
+        pbx,
+        event(3, "1764579600.3", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.3", "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, "1764579600.3", "timeout", 200, queue="jobcenter"),
+    )
+    assert answered_of(engine, "1764579600.3") == [False]
+
+
+def test_r1_3_an_action_logged_after_the_events_is_settled_at_once(
+    app: FastAPI, operator: TestClient, pbx: TestClient, engine: Engine, clock: Clock
+) -> None:
+    """The call came back to the switchboard before the operator's click was logged."""
+    served(pbx, "1764579600.4")
+    post_events(
+        pbx,
+        event(3, "1764579600.4", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.4", "queued", 100, queue="borgerservice", caller=CALLER),
+    )
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.4")
+    assert answered_of(engine, "1764579600.4") == [False]
+
+
+def test_r1_3_the_strip_flags_a_caller_back_within_ten_minutes_and_names_the_transfer(
+    app: FastAPI, operator: TestClient, pbx: TestClient, engine: Engine, clock: Clock
+) -> None:
+    served(pbx, "1764579600.5")
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.5")
+    post_events(
+        pbx,
+        event(3, "1764579600.5", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.5", "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, "1764579600.5", "abandoned", 100, queue="jobcenter"),
+    )
+    org = app.state.directory.organisation()
+    again = CallEventIn.model_validate(
+        event(1, "1764579900.6", "queued", 300, queue="borgerservice", caller=CALLER)
+    )
+    post_events(pbx, again.model_dump(mode="json"))
+    [payload] = call_payloads(engine, org, [again], T0 + timedelta(seconds=300))
+    assert payload["returning"] == "Ringer igen: stillet om til Jobcenter kl. 10.00, ikke besvaret"
+    # Eleven minutes after the transfer: no flag.
+    later = CallEventIn.model_validate(
+        event(1, "1764580300.7", "queued", 700, queue="borgerservice", caller=CALLER)
+    )
+    post_events(pbx, later.model_dump(mode="json"))
+    [payload] = call_payloads(engine, org, [later], T0 + timedelta(seconds=700))
+    assert payload["returning"] is None
+    # Another caller: no flag.
+    other = CallEventIn.model_validate(
+        event(1, "1764579900.8", "queued", 300, queue="borgerservice", caller="+4587654321")
+    )
+    [payload] = call_payloads(engine, org, [other], T0 + timedelta(seconds=300))
+    assert payload["returning"] is None
+
+
+def test_the_console_follows_the_call_answered_on_the_operators_agent(
+    app: FastAPI, engine: Engine, pbx: TestClient
+) -> None:
+    """The answered event names the agent: the console of the operator on it serves it."""
+    org = app.state.directory.organisation()
+    answered = CallEventIn.model_validate(
+        event(2, "1764579600.9", "answered", 10, queue="borgerservice", agent="PJSIP/3101")
+    )
+    [payload] = call_payloads(engine, org, [answered], T0)
+    assert payload == {
+        "call_id": "1764579600.9",
+        "type": "answered",
+        "queue": "borgerservice",
+        "agent": "PJSIP/3101",
+    }
+
+
+def test_r1_3_the_caller_panel_shows_earlier_calls_errands_and_open_messages(
+    app: FastAPI, operator: TestClient, pbx: TestClient, engine: Engine, clock: Clock
+) -> None:
+    served(pbx, "1764579600.10")
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.10")
+    post_events(
+        pbx,
+        event(3, "1764579600.10", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.10", "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, "1764579600.10", "abandoned", 100, queue="jobcenter"),
+    )
+    saved = operator.post(
+        "/console/besked/gem",
+        data={
+            "caller_name": "Bo Hansen",
+            "caller_phone": CALLER,
+            "text": "Vil gerne ringes op om sin ansøgning.",
+            "unit": "jobcenter",
+            "call_id": "1764579600.10",
+        },
+        headers={"X-CSRF-Token": csrf(operator)},
+    )
+    assert saved.status_code == 200, saved.text
+    served(pbx, "1764580000.11")
+    page = operator.get("/console/kalder", params={"call_id": "1764580000.11"})
+    assert page.status_code == 200
+    text = page.text
+    assert "21 43 65 87" in text and "tel:+4521436587" in text
+    assert "Åbne beskeder (1)" in text and "Til Jobcenter" in text
+    assert "kl. 10.00" in text and "stillet om til Jobcenter" in text
+    assert "kom tilbage til omstillingen" not in text  # abandoned there, never came back
+    assert "Stillet om til Jobcenter" in text and "(ikke besvaret)" in text
+    assert "kontanthjælp, ansøgning" in text
+    assert '"kind": "task", "id": "kontanthjaelp"' in text  # the advice can start from it
+    # The message was logged on the call being served (R3.12's console path).
+    with engine.connect() as conn:
+        actions = conn.execute(
+            select(ConsoleAction.action).where(ConsoleAction.call_id == "1764579600.10")
+        ).scalars()
+        assert sorted(actions) == ["take_message", "transfer"]
+
+
+def test_the_caller_panel_for_a_withheld_number_an_unknown_call_and_a_non_operator(
+    app: FastAPI, operator: TestClient, pbx: TestClient
+) -> None:
+    post_events(pbx, event(1, "1764579600.12", "queued", 0, queue="borgerservice"))
+    hidden = operator.get("/console/kalder", params={"call_id": "1764579600.12"})
+    assert "Skjult nummer" in hidden.text
+    unknown = operator.get("/console/kalder", params={"call_id": "1764579999.99"})
+    assert "ikke kendt endnu" in unknown.text
+    bad = operator.get("/console/kalder", params={"call_id": "<script>"})
+    assert bad.status_code == 200 and "<script>" not in bad.text
+    with browser(app) as employee:
+        assert post_login(employee, "emp").status_code == 303
+        assert (
+            employee.get("/console/kalder", params={"call_id": "1764579600.12"}).status_code == 403
+        )
+
+
+def test_the_console_page_names_the_operators_agent(operator: TestClient) -> None:
+    page = operator.get("/").text
+    assert 'data-agent="PJSIP/3101"' in page
+    assert "opkald du tager på PJSIP/3101, vælges af sig selv" in page
+
+
+def test_an_agent_id_is_checked_and_can_be_changed(engine: Engine) -> None:
+    accounts.add_user(engine, "op2", "operator", PASSWORD, agent=" SIP/ops-2 ")
+    with pytest.raises(accounts.AccountError, match="agent: not a PBX agent id"):
+        accounts.add_user(engine, "op3", "operator", PASSWORD, agent="PJSIP 3101; drop")
+    accounts.set_agent(engine, "op2", "PJSIP/3102")
+    accounts.set_agent(engine, "op2", None)
+    with pytest.raises(accounts.AccountError, match="unknown user"):
+        accounts.set_agent(engine, "nobody", "PJSIP/1")

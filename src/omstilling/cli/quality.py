@@ -31,8 +31,8 @@ def import_cmd(
     """Store the test calls of a CSV file: all of them, or none when a line is wrong.
 
     Columns (a header line names them, in any order): at, unit, answered, and
-    optionally wait_seconds, served, kindness, calm, clarity, honesty (1-5),
-    apology, by, note."""
+    optionally wait_seconds, served, named, offered_service, kindness, calm, clarity,
+    honesty (1-5), apology, by, note."""
     from omstilling.domain.organisation import municipality_tz
     from omstilling.domain.quality import QualityErrors, parse_csv
     from omstilling.store.organisation import load_organisation

@@ -66,6 +66,10 @@ def simulate_test_calls(org: Organisation, seed: int = SEED) -> list[TestCall]:
                         answered=True,
                         wait_seconds=wait,
                         served=rnd.random() < (0.6 if unit == "jobcenter" else 0.88),
+                        named=rnd.random() < (0.8 if surge else 0.93),
+                        # Asked for someone who could not help: was a message or a colleague
+                        # offered? (Not every test call asks.)
+                        offered_service=(rnd.random() < 0.7) if rnd.random() < 0.3 else None,
                         apology=(rnd.random() < (0.5 if surge else 0.8)) if went_wrong else None,
                         by=MEASURED_BY,
                         kindness=scores["kindness"],

@@ -4,8 +4,10 @@ The policy asks for kindness, calm and empathy, clear language, honesty, and an
 apology when something went wrong. Municipalities measure this with test calls
 ("telefonservicemåling": someone calls as a citizen would and notes how it went).
 A test call records whether it was answered, how long it waited, whether the
-errand was served at the first call (R1.6), a score of 1-5 for each criterion,
-and whether an apology was given when one was due.
+errand was served at the first call (R1.6), whether the employee answered with
+their name and offered active service (a message or a colleague) when they could not
+help, a score of 1-5 for each criterion, and whether an apology was given when one
+was due.
 
 Pure rules: reading a test call from text fields (a form, a CSV line, JSON),
 reading a CSV file all or nothing, and summarising a period. No I/O.
@@ -42,7 +44,19 @@ CRITERIA: dict[str, str] = {
     "honesty": "Ærlig og korrekt betjening",
 }
 # The columns of a CSV file of test calls (a header line names them, in any order).
-COLUMNS = ("at", "unit", "answered", "wait_seconds", "served", *CRITERIA, "apology", "by", "note")
+COLUMNS = (
+    "at",
+    "unit",
+    "answered",
+    "wait_seconds",
+    "served",
+    "named",
+    "offered_service",
+    *CRITERIA,
+    "apology",
+    "by",
+    "note",
+)
 REQUIRED = ("at", "unit", "answered")
 MAX_NOTE = 500
 MAX_BY = 100
@@ -80,6 +94,10 @@ class TestCall:
     answered: bool
     wait_seconds: int | None = None
     served: bool | None = None  # errand served at the first call (R1.6); None: not judged
+    named: bool | None = None  # the employee answered with their name; None: not noted
+    # Active service offered when the person asked for could not help: a message or a
+    # colleague (R3.5, R3.6); None: not needed, or not noted.
+    offered_service: bool | None = None
     kindness: int | None = None
     calm: int | None = None
     clarity: int | None = None
@@ -179,7 +197,9 @@ def read_test_call(
     scores = {c: _int(get(c), f"{where}{c}", 1, 5) for c in CRITERIA}
     served = _yes_no(get("served"), f"{where}served")
     if not answered:
-        given = [name for name in ("served", *CRITERIA) if get(name).strip()]
+        given = [
+            name for name in ("served", "named", "offered_service", *CRITERIA) if get(name).strip()
+        ]
         if given:
             raise QualityError(
                 f"{where}{given[0]}",
@@ -192,6 +212,8 @@ def read_test_call(
         answered=answered,
         wait_seconds=_int(get("wait_seconds"), f"{where}wait_seconds", 0, MAX_WAIT),
         served=served,
+        named=_yes_no(get("named"), f"{where}named"),
+        offered_service=_yes_no(get("offered_service"), f"{where}offered_service"),
         apology=_yes_no(get("apology"), f"{where}apology"),
         by=_text(get("by"), f"{where}by", MAX_BY),
         note=_text(get("note"), f"{where}note", MAX_NOTE),
@@ -247,6 +269,8 @@ def _figures(calls: list[TestCall]) -> dict[str, Any]:
     waits = [c.wait_seconds for c in answered if c.wait_seconds is not None]
     judged = [c.served for c in answered if c.served is not None]
     due = [c.apology for c in answered if c.apology is not None]
+    named = [c.named for c in answered if c.named is not None]
+    offered = [c.offered_service for c in answered if c.offered_service is not None]
     criteria: dict[str, dict[str, Any]] = {}
     for name in CRITERIA:
         scores = [s for c in answered if (s := c.score(name)) is not None]
@@ -261,6 +285,10 @@ def _figures(calls: list[TestCall]) -> dict[str, Any]:
         "avg_wait_seconds": round(sum(waits) / len(waits), 1) if waits else None,
         "served_first_call": sum(judged),
         "served_rate": sum(judged) / len(judged) if judged else None,
+        "named": sum(named),
+        "named_rate": sum(named) / len(named) if named else None,
+        "service_offered": sum(offered),
+        "service_offered_rate": sum(offered) / len(offered) if offered else None,
         "apologies_due": len(due),
         "apologies_given": sum(due),
         "criteria": criteria,

@@ -66,6 +66,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 def _measurement_rows(measured: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Test calls (R1.7) per unit and in all; empty cells where nothing was scored."""
     figures = ["test_calls", "answered", "answer_rate", "avg_wait_seconds", "served_rate"]
+    figures += ["named_rate", "service_offered_rate"]
     header = ["unit", "name", *figures, *(f"{c}_average" for c in CRITERIA)]
     header += ["apologies_due", "apologies_given"]
     rows = [

@@ -117,16 +117,22 @@ tilbage til omstillingen (samme opkald, eller samme nummer inden for 10 minutter
 <h2>Servicemålinger: testopkald (R1.7)</h2>
 {% if sm.total.test_calls %}<table><thead><tr><th>Enhed</th><th class="n">Testopkald</th>
 <th class="n">Besvaret</th><th class="n">Gns. ventetid</th><th class="n">Klaret ved 1. opkald</th>
+<th class="n">Svarede med navn</th><th class="n">Tilbød besked eller kollega</th>
 {% for c in criteria.values() %}<th class="n">{{ c }}</th>{% endfor %}<th class="n">Undskyldning ved fejl</th></tr></thead><tbody>
 {% for u in sm.units + [dict(sm.total, name="I alt")] %}<tr{% if loop.last %} class="total"{% endif %}><td>{{ u.name }}</td>
 <td class="n">{{ num(u.test_calls) }}</td><td class="n">{{ pct(u.answer_rate) }}</td>
 <td class="n">{{ seconds(u.avg_wait_seconds) if u.avg_wait_seconds is not none else '–' }}</td>
 <td class="n">{{ pct(u.served_rate) if u.served_rate is not none else '–' }}</td>
+<td class="n">{{ pct(u.named_rate) if u.named_rate is not none else '–' }}</td>
+<td class="n">{{ pct(u.service_offered_rate) if u.service_offered_rate is not none else '–' }}</td>
 {% for key in criteria %}<td class="n">{{ score(u.criteria[key].average) }}</td>{% endfor %}
 <td class="n">{% if u.apologies_due %}{{ u.apologies_given }} af {{ u.apologies_due }}{% else %}–{% endif %}</td></tr>{% endfor %}
 </tbody></table>
 <p class="note">Kriterierne gives karakter fra 1 (dårligt) til 5 (fremragende) af den, der ringer op som
-borger. Undskyldning ved fejl: opkald, hvor noget gik galt, og hvor der blev sagt undskyld.</p>
+borger. Svarede med navn: andel af de besvarede opkald, hvor medarbejderen sagde sit navn.
+Tilbød besked eller kollega: andel af opkaldene, hvor personen ikke selv kunne hjælpe, og hvor
+der blev tilbudt at tage en besked eller at finde en kollega (aktiv service).
+Undskyldning ved fejl: opkald, hvor noget gik galt, og hvor der blev sagt undskyld.</p>
 {% else %}<p>Ingen testopkald i perioden. Servicemålinger registreres med
 <code>omstilling quality import</code> eller på statistiksiden.</p>{% endif %}
 

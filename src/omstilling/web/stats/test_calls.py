@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from omstilling.accounts import Principal
 from omstilling.domain.organisation import municipality_tz
-from omstilling.domain.quality import CRITERIA, QualityError, read_test_call
+from omstilling.domain.quality import COLUMNS, CRITERIA, QualityError, read_test_call
 from omstilling.store.quality import add_test_calls, measured_between
 from omstilling.web.auth import page_user, role_required
 from omstilling.web.console.pages import local_now, render
@@ -23,7 +23,7 @@ from omstilling.web.deps import directory, now
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
-FIELDS = ("at", "unit", "answered", "wait_seconds", "served", *CRITERIA, "apology", "by", "note")
+FIELDS = COLUMNS
 RECENT_DAYS = 31
 
 
@@ -87,6 +87,8 @@ _FIELD_DA = {
     "answered": "Besvaret",
     "wait_seconds": "Ventetid",
     "served": "Klaret ved første opkald",
+    "named": "Svarede med navn",
+    "offered_service": "Tilbød besked eller en kollega",
     "apology": "Undskyldning",
     "by": "Målt af",
     "note": "Bemærkning",

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ldap3 import NONE, SCHEMA, SUBTREE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError
 from ldap3.utils.dn import parse_dn
 
 from omstilling.sync.config import LdapSource, SyncConfig
@@ -46,20 +46,21 @@ def connect(src: LdapSource, *, schema: bool = True) -> Connection:
         use_ssl=parts.scheme == "ldaps",
         tls=tls,
         get_info=SCHEMA if schema else NONE,
-        connect_timeout=src.timeout,
+        connect_timeout=int(max(1, src.timeout)),
     )
     password = src.password()
     conn = Connection(
         server,
         user=src.bind_dn,
         password=password,
-        receive_timeout=src.timeout,
+        receive_timeout=int(max(1, src.timeout)),
         read_only=True,
         raise_exceptions=False,
         auto_referrals=False,
     )
     try:
-        if not conn.open(read_server_info=False):
+        conn.open(read_server_info=False)
+        if conn.closed:
             raise SourceUnavailable(f"{src.url}: cannot connect")
         if src.start_tls and not conn.start_tls(read_server_info=False):
             raise SourceUnavailable(
@@ -70,6 +71,8 @@ def connect(src: LdapSource, *, schema: bool = True) -> Connection:
             raise SourceUnavailable(
                 f"{src.url}: bind as {who} refused ({conn.result.get('description')})"
             )
+    except LDAPSocketOpenError as exc:
+        raise SourceUnavailable(f"{src.url}: cannot connect ({_safe(exc, password)})") from None
     except LDAPException as exc:
         conn.unbind()
         raise SourceUnavailable(

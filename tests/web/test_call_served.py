@@ -111,10 +111,14 @@ def answered_of(engine: Engine, call_id: str) -> list[bool | None]:
         )
 
 
-def hard_to_reach(pbx: TestClient) -> dict[str, Any]:
+def report(pbx: TestClient) -> dict[str, Any]:
     r = pbx.get("/api/v1/calls/report", params={"from": "2026-12-01", "to": "2026-12-01"})
     assert r.status_code == 200, r.text
-    rows = {(x["unit"], x["employee"]): x for x in r.json()["hard_to_reach"]}
+    return dict(r.json())
+
+
+def hard_to_reach(pbx: TestClient) -> dict[str, Any]:
+    rows = {(x["unit"], x["employee"]): x for x in report(pbx)["hard_to_reach"]}
     return dict(rows[("jobcenter", None)])
 
 
@@ -137,6 +141,8 @@ def test_r3_12_end_to_end_live_events_console_transfer_not_answered_counted_in_t
     row = hard_to_reach(pbx)
     # One attempt (the console's and the PBX's are the same call: counted once), not answered.
     assert (row["transfer_attempts"], row["unanswered"]) == (1, 1)
+    # Not the right person at the first transfer.
+    assert report(pbx)["first_transfer"] == {"transferred": 1, "resolved": 0, "rate": 0.0}
 
 
 def test_r3_12_a_transfer_answered_in_the_units_queue_is_answered(
@@ -154,6 +160,7 @@ def test_r3_12_a_transfer_answered_in_the_units_queue_is_answered(
     assert answered_of(engine, "1764579600.2") == [True]
     row = hard_to_reach(pbx)
     assert (row["transfer_attempts"], row["unanswered"]) == (1, 0)
+    assert report(pbx)["first_transfer"] == {"transferred": 1, "resolved": 1, "rate": 1.0}
 
 
 def test_an_unknown_call_id_is_kept_and_joined_when_its_events_arrive_late(
@@ -208,6 +215,8 @@ def test_r1_3_the_strip_flags_a_caller_back_within_ten_minutes_and_names_the_tra
     post_events(pbx, again.model_dump(mode="json"))
     [payload] = call_payloads(engine, org, [again], T0 + timedelta(seconds=300))
     assert payload["returning"] == "Ringer igen: stillet om til Jobcenter kl. 10.00, ikke besvaret"
+    # The caller came back: the first transfer did not resolve the call (R1.3).
+    assert report(pbx)["first_transfer"]["resolved"] == 0
     # Eleven minutes after the transfer: no flag.
     later = CallEventIn.model_validate(
         event(1, "1764580300.7", "queued", 700, queue="borgerservice", caller=CALLER)
@@ -314,3 +323,20 @@ def test_an_agent_id_is_checked_and_can_be_changed(engine: Engine) -> None:
     accounts.set_agent(engine, "op2", None)
     with pytest.raises(accounts.AccountError, match="unknown user"):
         accounts.set_agent(engine, "nobody", "PJSIP/1")
+
+
+def test_r1_3_first_transfer_resolution_counts_each_calls_first_transfer_only() -> None:
+    """A call transferred twice counts once, by its first transfer; returned or known
+    unanswered is not resolved; nothing transferred gives no rate."""
+    from omstilling.reports.first_transfer import FirstTransfer, resolution
+
+    t = T0
+    transfers = [
+        FirstTransfer("a", t + timedelta(minutes=5), returned=False),  # a's second transfer
+        FirstTransfer("a", t, returned=True),  # a's first: it came back
+        FirstTransfer("b", t, returned=False),
+        FirstTransfer("c", t, returned=False),  # lost in the unit's queue
+        FirstTransfer("d", t, returned=False),
+    ]
+    assert resolution(transfers, {"c"}) == {"transferred": 4, "resolved": 2, "rate": 0.5}
+    assert resolution([], set()) == {"transferred": 0, "resolved": 0, "rate": None}

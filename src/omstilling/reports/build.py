@@ -44,6 +44,7 @@ from omstilling.domain.kpi import (
 from omstilling.domain.organisation import Organisation, municipality_tz
 from omstilling.domain.queues import queue_owners
 from omstilling.errors import Invalid
+from omstilling.reports.first_transfer import first_transfer
 from omstilling.reports.messages import messages_by_target, messages_summary
 from omstilling.reports.quality import quality_summary
 from omstilling.store.organisation import load_organisation
@@ -122,6 +123,8 @@ def build_report(
         org = organisation if organisation is not None else load_organisation(conn)
         data = _read(conn, period, threshold, org)
     report = _assemble(period, threshold, org, data)
+    with engine.connect() as conn:
+        report["first_transfer"] = first_transfer(conn, period.start, period.end, org)
     report["messages"] = messages_summary(engine, period.start, period.end)
     report["hard_to_reach"] = _hard_to_reach(
         org, data, messages_by_target(engine, period.start, period.end)

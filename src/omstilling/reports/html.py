@@ -67,6 +67,9 @@ TEMPLATE = """\
     <div class="t">Længste ventetid: {{ seconds(tot.max_wait_seconds) }}</div></div>
   <div class="card"><div class="l">Tilbage til omstillingen (R1.3)</div><div class="v">{{ num(tot.returned_to_switchboard) }}</div>
     <div class="t">Omstillede opkald, der kom tilbage</div></div>
+  {% if ft %}<div class="card"><div class="l">Rette person ved første omstilling</div>
+    <div class="v">{{ pct(ft.rate) if ft.rate is not none else '–' }}</div>
+    <div class="t">{{ num(ft.resolved) }} af {{ num(ft.transferred) }} omstillede opkald: besvaret og ikke tilbage inden 10 minutter</div></div>{% endif %}
 </div>
 <p class="note">Servicegraden er andelen af <em>alle</em> opkald, der blev besvaret inden {{ t.threshold }} sekunder
 (borgerens perspektiv). Regnet af de besvarede alene er den {{ pct(sl_answered) }}.
@@ -211,6 +214,7 @@ def report_body(
         unmapped=report["unmapped_queues"],
         hard=hard,
         msg=report["messages"],
+        ft=report.get("first_transfer"),
         sm=report.get("service_measurements") or summarise([]),
         criteria=CRITERIA,
         score=_score,

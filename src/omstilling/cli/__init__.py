@@ -23,6 +23,7 @@ def main() -> None:
         report,
         routing,
         serve,
+        sync,
     )
 
     app()

@@ -107,7 +107,15 @@ def absence_set(
     start = _moment(directory, from_, "--from")
     end = _moment(directory, until, "--until") if until else None
     store.set_absence(
-        directory.engine, employee, code, start, end, note, actor="cli", now=datetime.now(UTC)
+        directory.engine,
+        employee,
+        code,
+        start,
+        end,
+        note,
+        actor="cli",
+        now=datetime.now(UTC),
+        source="operator",
     )
     when = f" until {end.isoformat(timespec='minutes')}" if end else " (return unknown)"
     typer.echo(f"{employee}: {shown_as(code)} from {start.isoformat(timespec='minutes')}{when}")

@@ -26,6 +26,7 @@ from omstilling.domain.presence import (
     reachable_through,
     schedule,
     shown_as,
+    source_label,
     unit_away_for,
     unit_back,
 )
@@ -252,7 +253,8 @@ def decide_action(
         until = s.absence.until.astimezone(at.tzinfo) if s.absence.until is not None else None
         # The note reaches the operator, never the citizen; a private code keeps it (R1.5).
         note = None if s.absence.code in PRIVATE_CODES else (s.absence.note.strip() or None)
-        absence_view = AbsenceView(shown_as(s.absence.code), until, note)
+        source = source_label(s.absence.source) if s.absence.from_calendar else None
+        absence_view = AbsenceView(shown_as(s.absence.code), until, note, source)
     return Advice(
         action=plan.action,
         unit=s.unit.id,

@@ -67,11 +67,14 @@ class AbsenceView:
     shown_as: str
     until: datetime | None
     note: str | None = None
+    source: str | None = None  # "kalender" for a code from her calendar (issue 15)
 
     def to_json(self) -> dict[str, object]:
         out = _fields_json(self)
         if not self.note:
             del out["note"]
+        if not self.source:
+            del out["source"]
         return out
 
 

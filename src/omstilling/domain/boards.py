@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 
 from omstilling.domain.danish import format_clock, format_date, format_moment
 from omstilling.domain.organisation import Mailing, Organisation, Unit
-from omstilling.domain.presence import PRIVATE_CODES, Absence, Presence, phone_schedule, shown_as
+from omstilling.domain.presence import (
+    PRIVATE_CODES,
+    Absence,
+    Presence,
+    phone_schedule,
+    shown_as,
+    source_label,
+)
 
 __all__ = [
     "SOON",
@@ -40,6 +47,7 @@ class AwayEmployee:
     back: datetime | None
     until: str
     note: str = ""  # for operators; never with a private code (R1.5)
+    source: str = ""  # who set the code, e.g. "kalender" (issue 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,7 @@ def _away(
                 absence.until,
                 absence_until_text(absence, now) or "ukendt",
                 "" if absence.code in PRIVATE_CODES else absence.note.strip(),
+                source_label(absence.source),
             )
         )
     out = []

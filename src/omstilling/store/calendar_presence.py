@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy.sql.schema import Table
 
 from omstilling.clock import utc
 from omstilling.domain.calendar_rules import CalendarCode
@@ -23,17 +25,19 @@ from omstilling.domain.presence import CALENDAR
 from omstilling.store import notify
 from omstilling.store.models import AbsenceRow, PresenceState
 
-ABSENCES = AbsenceRow.__table__
+ABSENCES = cast(Table, AbsenceRow.__table__)
 ACTOR = "kalender"
 
 
-def moved_on(conn: Connection) -> None:
+def moved_on(conn: Connection, *, tell: bool = True) -> None:
     """Presence changed in this transaction: move its version on (other processes reload
-    their codes) and tell this process's caches."""
+    their codes) and, with `tell`, this process's caches (else the caller does, after
+    the commit)."""
     conn.execute(
         update(PresenceState).where(PresenceState.id == 1).values(version=PresenceState.version + 1)
     )
-    notify.written("presence", conn.engine)
+    if tell:
+        notify.written("presence", conn.engine)
 
 
 def sync_codes(
@@ -121,3 +125,28 @@ def end_calendar_codes(conn: Connection, employee_ids: Iterable[str], *, now: da
     if n:
         moved_on(conn)
     return n
+
+
+def store_codes(
+    engine: Engine,
+    employee_id: str,
+    codes: Sequence[CalendarCode],
+    *,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    **feed_state: Any,
+) -> int:
+    """One feed's codes after a successful read, and its poll state (`feed_state`, with
+    the address it was read from as `url`), in one transaction; how many codes changed."""
+    from omstilling.store.calendar_feeds import record
+
+    with engine.begin() as conn:
+        changed = sync_codes(conn, employee_id, codes, window=window, now=now)
+        if feed_state:
+            url = feed_state.pop("url")
+            record(conn, employee_id, url, **feed_state)
+        if changed:
+            moved_on(conn, tell=False)
+    if changed:
+        notify.written("presence", engine)
+    return changed

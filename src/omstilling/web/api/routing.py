@@ -118,8 +118,26 @@ def put_absence(
     _may_set_absence(d, who, employee_id)
     start = _moment(request, body.from_, "from")
     until = _moment(request, body.until, "until") if body.until else None
+    # Who set it (issue 15): the phone system's token, the employee, an editor, an operator.
+    source = (
+        "api"
+        if who.kind == "token"
+        else "person"
+        if who.employee_id == employee_id
+        else "editor"
+        if who.role == "editor"
+        else "operator"
+    )
     ident = store.set_absence(
-        d.engine, employee_id, body.code, start, until, body.note, actor=who.name, now=now(request)
+        d.engine,
+        employee_id,
+        body.code,
+        start,
+        until,
+        body.note,
+        actor=who.name,
+        now=now(request),
+        source=source,
     )
     return {
         "id": ident,

@@ -203,6 +203,12 @@ POLICY: dict[str, May] = {
     "POST /enheder/{unit_id}/udsendelser/{mailing_id}/fjern": may(*EDITORS, form={}),
     "POST /enheder/{unit_id}/vaek": may(*EDITORS, form={"until": "2026-11-30T12:00"}),
     "POST /enheder/{unit_id}/tilbage": may(*EDITORS, form={}),
+    # A rule rewritten when someone left (issue 14): its unit's editor decides.
+    "POST /enheder/{unit_id}/fratraadt/{flag_id}": may(
+        *EDITORS, url="/enheder/{unit_id}/fratraadt/1", form={}
+    ),
+    # The directory sync's last runs (issue 14): admins.
+    "GET /synkronisering": may("admin"),
     # --- statistics and test calls: management ------------------------------------------------
     "GET /statistik": may(*MANAGERS),
     "GET /statistik/testopkald": may(*MANAGERS),

@@ -18,6 +18,7 @@ from omstilling.domain.organisation import (
     Distribution,
     DistributionRule,
     DistributionTarget,
+    Employee,
     Organisation,
     Task,
     TransferOnlyTo,
@@ -38,91 +39,80 @@ def rewrite_leavers(
     """`org` without the people `left`, each rule naming one of them rewritten to her unit."""
     if not left:
         return org, []
-    home = {i: org.employees[i].unit for i in left}
-    names = {i: org.employees[i].name for i in left}
-    flags: list[Flag] = []
+    gone = _Gone({i: org.employees[i] for i in left}, sync)
     tasks: dict[str, Task | None] = {}
     for t in org.tasks.values():
+        if t.distribution is not None and _names_any(t.distribution, gone.home):
+            tasks[t.id] = dataclasses.replace(t, distribution=gone.distribution(t))
+    units: dict[str, Unit | None] = {}
+    for u in org.units.values():
+        new = gone.unit(org, u)
+        if new is not u:
+            units[u.id] = new
+    employees = dict.fromkeys(left)
+    return org.replaced(units=units, tasks=tasks, employees=employees), gone.flags
+
+
+class _Gone:
+    """The people who left, and the flags their rewritten rules raise."""
+
+    def __init__(self, people: dict[str, Employee], sync: str) -> None:
+        self.home = {i: e.unit for i, e in people.items()}
+        self.names = {i: e.name for i, e in people.items()}
+        self.sync = sync
+        self.flags: list[Flag] = []
+
+    def flag(self, unit_id: str, who: str, text: str) -> None:
+        left = f"{self.names[who]}, som er fratrådt ({self.sync})"
+        self.flags.append(Flag(unit_id, who, text.replace("{left}", left)))
+
+    def distribution(self, t: Task) -> Distribution:
         d = t.distribution
-        if d is None or not _names_any(d, home):
-            continue
+        assert d is not None
         rules = []
         for r in d.rules:
             who = r.target.employee
-            if who in home:
-                rules.append(DistributionRule(r.match, DistributionTarget(unit=home[who])))
-                flags.append(
-                    Flag(
-                        home[who],
-                        who,
-                        f"Opgaven «{t.name}»: fordelingen {r.match} gik til "
-                        f"{names[who]}, som er fratrådt ({sync}); nu til enheden",
-                    )
+            if who in self.home:
+                rules.append(DistributionRule(r.match, DistributionTarget(unit=self.home[who])))
+                self.flag(
+                    self.home[who],
+                    who,
+                    f"Opgaven «{t.name}»: fordelingen {r.match} gik til {{left}}; nu til enheden",
                 )
             else:
                 rules.append(r)
         default = d.default
-        if default is not None and default.employee in home:
+        if default is not None and default.employee in self.home:
             who = default.employee
-            default = DistributionTarget(unit=home[who])
-            flags.append(
-                Flag(
-                    home[who],
-                    who,
-                    f"Opgaven «{t.name}»: resten gik til {names[who]}, som er "
-                    f"fratrådt ({sync}); nu til enheden",
-                )
+            default = DistributionTarget(unit=self.home[who])
+            self.flag(
+                self.home[who], who, f"Opgaven «{t.name}»: resten gik til {{left}}; nu til enheden"
             )
-        tasks[t.id] = dataclasses.replace(t, distribution=Distribution(d.by, tuple(rules), default))
-    units: dict[str, Unit | None] = {}
-    for u in org.units.values():
+        return Distribution(d.by, tuple(rules), default)
+
+    def unit(self, org: Organisation, u: Unit) -> Unit:
         new = u
-        if u.secretary is not None and u.secretary.employee in home:
-            who = u.secretary.employee
+        if u.secretary is not None and u.secretary.employee in self.home:
             new = dataclasses.replace(new, secretary=None)
-            flags.append(
-                Flag(
-                    u.id,
-                    who,
-                    f"Sekretærreglen gik til {names[who]}, som er fratrådt "
-                    f"({sync}); opkald går nu til enheden",
-                )
+            self.flag(
+                u.id,
+                u.secretary.employee,
+                "Sekretærreglen gik til {left}; opkald går nu til enheden",
             )
         only = u.transfer_only_to
-        if only is not None and only.employee in home:
-            who = only.employee
+        if only is not None and only.employee in self.home:
             main = org.main_number(u.id)
             new = dataclasses.replace(
                 new, transfer_only_to=TransferOnlyTo(number=main.e164) if main else None
             )
-            flags.append(
-                Flag(
-                    u.id,
-                    who,
-                    f"«Omstil kun til» var {names[who]}, som er fratrådt "
-                    f"({sync}); nu enhedens nummer",
-                )
-            )
-        if u.owner in home:
-            who = u.owner
+            self.flag(u.id, only.employee, "«Omstil kun til» var {left}; nu enhedens nummer")
+        if u.owner in self.home:
             new = dataclasses.replace(new, owner=None)
-            flags.append(
-                Flag(
-                    u.id,
-                    who,
-                    f"Ansvarlig for enhedens data var {names[who]}, som er "
-                    f"fratrådt ({sync}); vælg en ny",
-                )
-            )
-        gone = tuple(e for e in new.employees if e in home)
-        if gone:
-            new = dataclasses.replace(
-                new, employees=tuple(e for e in new.employees if e not in home)
-            )
-        if new is not u:
-            units[u.id] = new
-    employees = dict.fromkeys(left)
-    return org.replaced(units=units, tasks=tasks, employees=employees), flags
+            self.flag(u.id, u.owner, "Ansvarlig for enhedens data var {left}; vælg en ny")
+        if any(e in self.home for e in new.employees):
+            kept = tuple(e for e in new.employees if e not in self.home)
+            new = dataclasses.replace(new, employees=kept)
+        return new
 
 
 def _names_any(d: Distribution, home: dict[str, str]) -> bool:

@@ -86,88 +86,102 @@ def plan(
     """The sync of `entries` into `org`. `departed`: this source's people who left earlier,
     by external id; `taken_ids`: every employee id ever stored (a new id never reuses one)."""
     check_units(config, org)
-    warnings: list[str] = []
-    unmapped: Counter[str] = Counter()
-    scope = set(config.units.only) if config.units.only else None
-    name = config.name
-    reports: dict[str, UnitReport] = defaultdict(UnitReport)
+    run = _Run(config, org, departed, taken_ids)
+    once = _match_once(
+        entries,
+        [e for e in org.employees.values() if not e.external_id and not e.source],
+        run.warnings,
+    )
     by_ext = {e.external_id: e for e in org.employees.values() if e.external_id}
-    unmatched = [e for e in org.employees.values() if not e.external_id and not e.source]
-    once = _match_once(entries, unmatched, warnings)
-    ours_before = {e.id for e in org.employees.values() if e.source == name}
-    in_scope_before = {i for i in ours_before if scope is None or org.employees[i].unit in scope}
-    new_emps: dict[str, Employee] = {}
-    seen: set[str] = set()
-    taken = set(taken_ids) | set(org.employees)
+    scope = set(config.units.only) if config.units.only else None
+    before = {
+        e.id
+        for e in org.employees.values()
+        if e.source == config.name and (scope is None or e.unit in scope)
+    }
     for entry in entries:
-        unit_id = _unit_of(config, entry, unmapped)
+        unit_id = _unit_of(config, entry, run.unmapped)
         if unit_id is None:
             continue
         if scope is not None and unit_id not in scope:
-            warnings.append(f"{entry.where}: unit '{unit_id}' is not in units.only; skipped")
+            run.warnings.append(f"{entry.where}: unit '{unit_id}' is not in units.only; skipped")
             continue
-        values = _values(entry, warnings)
-        if values is None:
-            continue
-        ext = values["external_id"] or ""
-        old = by_ext.get(ext) or once.get(entry.where)
+        values = _values(entry, run.warnings)
+        if values is not None:
+            old = by_ext.get(values["external_id"] or "") or once.get(entry.where)
+            run.person(entry, values, old, unit_id)
+    left = sorted(before - run.seen)
+    for i in left:
+        run.reports[org.employees[i].unit].left.append(org.employees[i].name)
+    result, flags = rewrite_leavers(_with_people(org, run.people), left, config.name)
+    reports = {u: r for u, r in run.reports.items() if not r.empty()}
+    return Plan(
+        result, reports, run.warnings, dict(run.unmapped), left, flags, len(before), len(entries)
+    )
+
+
+class _Run:
+    """What one plan collects: the people put in, who was seen, the reports, warnings."""
+
+    def __init__(
+        self, config: SyncConfig, org: Organisation, departed: dict[str, Employee], taken: set[str]
+    ) -> None:
+        self.config, self.org, self.departed = config, org, departed
+        self.taken = set(taken) | set(org.employees)
+        self.people: dict[str, Employee] = {}
+        self.seen: set[str] = set()
+        self.reports: dict[str, UnitReport] = defaultdict(UnitReport)
+        self.warnings: list[str] = []
+        self.unmapped: Counter[str] = Counter()
+
+    def person(
+        self, entry: Entry, values: dict[str, str | None], old: Employee | None, unit_id: str
+    ) -> None:
+        """One entry: a person matched (changed, moved), back (a returner) or new."""
+        name, ext = self.config.name, values["external_id"] or ""
         if old is not None and old.source not in (None, name):
-            warnings.append(
+            self.warnings.append(
                 f"{entry.where}: {old.id} belongs to the source '{old.source}'; left alone"
             )
-            continue
-        if old is not None and old.id in seen:
-            warnings.append(f"{entry.where}: {old.id} was matched by another entry; skipped")
-            continue
-        owned: dict[str, Any] = {f: values.get(f) for f in SOURCE_OWNED if f in config.fields}
-        if "extension" in config.fields:
-            owned["extension"] = values.get("extension")
-        if old is None and ext in departed:  # a returner: her id, and so her history, again
-            back = dataclasses.replace(departed[ext], **owned, source=name, unit=unit_id)
-            back = dataclasses.replace(back, tasks=tuple(t for t in back.tasks if t in org.tasks))
-            new_emps[back.id] = back
-            seen.add(back.id)
-            taken.add(back.id)
-            reports[unit_id].returned.append(back.name)
-            continue
-        if old is None:
-            ident = free_id(slugify(owned.get("name") or "ny"), taken)
-            taken.add(ident)
-            new = Employee(id=ident, unit=unit_id, name=owned.pop("name") or ident, role="staff")
-            new = dataclasses.replace(new, **owned, source=name)
-            new_emps[ident] = new
-            seen.add(ident)
-            reports[unit_id].added.append(new.name)
-            continue
-        seen.add(old.id)
-        new = dataclasses.replace(old, **owned, source=name, unit=unit_id)
-        if new == old:
-            continue
-        new_emps[old.id] = new
-        fields = {
-            f: [getattr(old, f), getattr(new, f)]
-            for f in (*SOURCE_OWNED, "extension", "source")
-            if getattr(old, f) != getattr(new, f)
+            return
+        if old is not None and old.id in self.seen:
+            self.warnings.append(f"{entry.where}: {old.id} was matched by another entry; skipped")
+            return
+        mapped = self.config.fields
+        owned: dict[str, Any] = {
+            f: values.get(f) for f in (*SOURCE_OWNED, "extension") if f in mapped
         }
-        if fields:
-            reports[unit_id].changed.append({"name": new.name, "id": new.id, "fields": fields})
-        if old.unit != unit_id:
-            reports[unit_id].moved.append({"name": new.name, "from": old.unit, "to": unit_id})
-    left = sorted(in_scope_before - seen)
-    for i in left:
-        reports[org.employees[i].unit].left.append(org.employees[i].name)
-    result = _with_people(org, new_emps)
-    result, flags = rewrite_leavers(result, left, name)
-    return Plan(
-        result,
-        {u: r for u, r in reports.items() if not r.empty()},
-        warnings,
-        dict(unmapped),
-        left,
-        flags,
-        len(in_scope_before),
-        len(entries),
-    )
+        report = self.reports[unit_id]
+        if old is None and ext in self.departed:  # a returner: her id, and her history, again
+            back = dataclasses.replace(self.departed[ext], **owned, source=name, unit=unit_id)
+            tasks = tuple(t for t in back.tasks if t in self.org.tasks)
+            self._put(dataclasses.replace(back, tasks=tasks))
+            report.returned.append(back.name)
+        elif old is None:
+            ident = free_id(slugify(owned.get("name") or "ny"), self.taken)
+            new = Employee(id=ident, unit=unit_id, name=owned.pop("name") or ident, role="staff")
+            self._put(dataclasses.replace(new, **owned, source=name))
+            report.added.append(new.name)
+        else:
+            self.seen.add(old.id)
+            new = dataclasses.replace(old, **owned, source=name, unit=unit_id)
+            if new == old:
+                return
+            self.people[old.id] = new
+            fields = {
+                f: [getattr(old, f), getattr(new, f)]
+                for f in (*SOURCE_OWNED, "extension", "source")
+                if getattr(old, f) != getattr(new, f)
+            }
+            if fields:
+                report.changed.append({"name": new.name, "id": new.id, "fields": fields})
+            if old.unit != unit_id:
+                report.moved.append({"name": new.name, "from": old.unit, "to": unit_id})
+
+    def _put(self, e: Employee) -> None:
+        self.people[e.id] = e
+        self.seen.add(e.id)
+        self.taken.add(e.id)
 
 
 def _match_once(

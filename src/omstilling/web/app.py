@@ -177,6 +177,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
 
 def _routers(app: FastAPI) -> None:
+    from omstilling.web import sync_pages
     from omstilling.web.api import calls as api_calls
     from omstilling.web.api import contact as api_contact
     from omstilling.web.api import core as api
@@ -211,6 +212,7 @@ def _routers(app: FastAPI) -> None:
     app.include_router(api_quality.router)
     app.include_router(stats.router)
     app.include_router(test_calls.router)
+    app.include_router(sync_pages.router)
 
 
 def _push_live(app: FastAPI, events: Sequence[Any]) -> None:

@@ -17,6 +17,7 @@ from omstilling.domain.contact import employee_contact
 from omstilling.domain.own_absence import chosen_absence
 from omstilling.domain.presence import CODES, shown_as
 from omstilling.store import presence as store
+from omstilling.store import sync_runs
 from omstilling.web.auth import page_user
 from omstilling.web.console.pages import local_now, render, unit_state
 from omstilling.web.deps import directory
@@ -39,6 +40,7 @@ def boards(request: Request, user: PageUser) -> HTMLResponse:
         user,
         active="/tavler",
         org=org,
+        leaver_flags=sync_runs.open_flags(d.engine),  # issue 14, R3.5
         away=figures.away,
         open_now=figures.open_now,
         closing_soon=figures.closing_soon,

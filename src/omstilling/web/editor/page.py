@@ -20,6 +20,7 @@ from omstilling.domain.danish import format_date, format_moment
 from omstilling.domain.hours import compile_schedule, validate_expression
 from omstilling.domain.labels import DISTRIBUTION, ROLE, UNIT_KIND
 from omstilling.domain.organisation import Organisation, Unit, with_closed
+from omstilling.store import sync_runs
 from omstilling.store.models import AuditEntry, UnitAwayRow
 from omstilling.web.console.pages import local_now, render
 from omstilling.web.editor import forms, problems
@@ -40,6 +41,7 @@ SAVED_TEXT = {
     "vaek": "Omstillingen kan nu se, at enheden er væk.",
     "tilbage": "Enheden er meldt tilbage.",
     "udsendelse": "Udsendelsen er meldt til omstillingen.",
+    "fratraadt": "Markeringen er fjernet. Reglen er enhedens at rette.",
     "udsendelse-fjernet": "Udsendelsen er fjernet.",
     "ingen": "Der var ingen ændringer at gemme.",
 }
@@ -266,6 +268,7 @@ def unit_page(
         "error_fields": problems.error_fields(errors or []),
         "warnings": warnings or [],
         "saved": SAVED_TEXT.get(saved or ""),
+        "leaver_flags": sync_runs.open_flags(request.app.state.engine, [unit.id]),
         "basics": pick(
             "grunddata",
             {"description": unit.description, "address": unit.address, "owner": unit.owner or ""},
@@ -288,7 +291,6 @@ def unit_page(
         "employees": [
             {
                 "e": e,
-                # Her source's fields stay read-only when the posted form is shown again.
                 "form": {**pick(f"medarbejder:{e.id}", forms.employee_form(e)), "source": e.source},
                 "task_options": _task_options(org, unit, e.tasks),
             }

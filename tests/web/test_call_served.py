@@ -340,3 +340,30 @@ def test_r1_3_first_transfer_resolution_counts_each_calls_first_transfer_only() 
     ]
     assert resolution(transfers, {"c"}) == {"transferred": 4, "resolved": 2, "rate": 0.5}
     assert resolution([], set()) == {"transferred": 0, "resolved": 0, "rate": None}
+
+
+def test_r3_12_operators_see_this_weeks_hard_to_reach_units_on_the_boards(
+    app: FastAPI, operator: TestClient, pbx: TestClient, clock: Clock
+) -> None:
+    """R3.12: the switchboard follows up during the week, from live data."""
+    quiet = operator.get("/tavler").text
+    assert "Svære at komme igennem til denne uge" in quiet
+    assert "Ingen ubesvarede omstillinger eller beskeder i denne uge." in quiet
+    served(pbx, "1764579600.13")
+    clock.now = T0 + timedelta(seconds=30)
+    transfer(operator, "1764579600.13")
+    post_events(
+        pbx,
+        event(3, "1764579600.13", "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, "1764579600.13", "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, "1764579600.13", "abandoned", 160, queue="jobcenter"),
+    )
+    app.state.week_figures = None  # the page caches the figure for 30 s; start afresh
+    page = operator.get("/tavler").text
+    section = page.split('id="h-hard"')[1].split("</section>")[0]
+    assert "<td>Jobcenter</td>" in section
+    assert '<td class="n">1</td><td class="n">1 (100 %)</td><td class="n">0</td>' in section
+    # Next Monday the week starts over.
+    clock.now = T0 + timedelta(days=6)
+    app.state.week_figures = None
+    assert "Ingen ubesvarede" in operator.get("/tavler").text

@@ -25,14 +25,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Engine, select, update
 
-from omstilling.calls.legs import ABANDONED, ANSWERED, TIMED_OUT
+from omstilling.calls.legs import ABANDONED, ANSWERED, TIMED_OUT, load_context
 from omstilling.calls.models import CallRecord
 from omstilling.clock import opt_utc, utc
 from omstilling.store.account_models import ConsoleAction
 
-__all__ = ["CLOCK_SLACK", "Leg", "settle", "verdict"]
+__all__ = ["CLOCK_SLACK", "Leg", "settle", "settle_logged", "verdict"]
 
 # The console's clock and the PBX's may differ a little: a leg that began this long
 # before the logged action still counts as after it.
@@ -104,3 +104,11 @@ def settle(conn: Connection, call_ids: Collection[str], switchboard: Collection[
                 conn.execute(update(ca).where(ca.id == action.id).values(answered=found))
                 settled += 1
     return settled
+
+
+def settle_logged(engine: Engine, call_id: str | None) -> int:
+    """After the console logged a transfer: its call's events may have come first."""
+    if not call_id:
+        return 0
+    with engine.begin() as conn:
+        return settle(conn, [call_id], load_context(conn).switchboard_queues)

@@ -189,15 +189,7 @@ def _read(conn: Connection, period: Period, threshold: int, org: Organisation | 
         cell = cells[(_as_date(day).isoweekday(), int(hour))]
         cell[0] += int(offered or 0)
         cell[1] += int(answered or 0)
-    t = CallTransferStats
-    transfers = [
-        (_as_date(d), target, int(a), int(u), int(r))
-        for d, target, a, u, r in conn.execute(
-            select(t.day, t.target, t.attempts, t.unanswered, t.returned).where(
-                t.day.between(period.start, period.end)
-            )
-        )
-    ]
+    transfers = _transfers(conn, period)
     d = CallDirectStats
     direct = [
         (dst, int(c or 0), int(a or 0))
@@ -208,6 +200,28 @@ def _read(conn: Connection, period: Period, threshold: int, org: Organisation | 
         )
     ]
     return _Data(by_queue_day, dict(cells), transfers, direct, _console(conn, period, org))
+
+
+def _transfers(conn: Connection, period: Period) -> list[tuple[date, str, int, int, int]]:
+    t = CallTransferStats
+    return [
+        (_as_date(d), target, int(a), int(u), int(r))
+        for d, target, a, u, r in conn.execute(
+            select(t.day, t.target, t.attempts, t.unanswered, t.returned).where(
+                t.day.between(period.start, period.end)
+            )
+        )
+    ]
+
+
+def hard_to_reach_between(
+    engine: Engine, period: Period, org: Organisation | None
+) -> list[dict[str, Any]]:
+    """R3.12 for any period from live data, as the report's `hard_to_reach` counts it
+    (the PBX's transfers, the console's settled ones, messages), without the rest."""
+    with engine.connect() as conn:
+        data = _Data({}, {}, _transfers(conn, period), [], _console(conn, period, org))
+    return _hard_to_reach(org, data, messages_by_target(engine, period.start, period.end))
 
 
 def _as_date(value: Any) -> date:

@@ -14,8 +14,6 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert
 
-from omstilling.calls.legs import load_context
-from omstilling.calls.settle import settle
 from omstilling.clock import utc
 from omstilling.domain.citizen import free_text
 from omstilling.domain.danish import parse_phone
@@ -104,7 +102,4 @@ def log_action(
                 rules=list(rules),
             )
         )
-        if call_id and action == "transfer":
-            # The PBX's events of the call may have come first (settle also runs on ingest).
-            settle(conn, [call_id], load_context(conn).switchboard_queues)
         return int(result.inserted_primary_key[0])  # type: ignore[index]

@@ -16,6 +16,7 @@ from omstilling.domain.citizen import HoldsCpr
 from omstilling.domain.contact import employee_contact
 from omstilling.domain.own_absence import chosen_absence
 from omstilling.domain.presence import CODES, shown_as
+from omstilling.reports.this_week import WeekFigures
 from omstilling.store import presence as store
 from omstilling.store import sync_runs
 from omstilling.web.auth import page_user
@@ -34,6 +35,9 @@ def boards(request: Request, user: PageUser) -> HTMLResponse:
         return render(request, "boards.html", user, active="/tavler", org=None)
     now = local_now(request, org)
     figures = board(org, d.presence.at(now), now)
+    week: WeekFigures | None = getattr(request.app.state, "week_figures", None)
+    if week is None:
+        week = request.app.state.week_figures = WeekFigures(d.engine)
     return render(
         request,
         "boards.html",
@@ -47,6 +51,8 @@ def boards(request: Request, user: PageUser) -> HTMLResponse:
         units_away=figures.units_away,
         mailings=figures.mailings,
         now_text=figures.now_text,
+        # R3.12: the switchboard follows up this week, not only managers each quarter.
+        hard_to_reach=week.get(org, now),
     )
 
 

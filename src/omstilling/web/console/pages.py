@@ -18,6 +18,7 @@ from omstilling.accounts import (
     RateLimited,
     authenticate,
 )
+from omstilling.calls.settle import settle_logged
 from omstilling.domain.advice import Advice, InvalidInquiry, NothingFound, UnknownId
 from omstilling.domain.citizen import CitizenFactError, inquiry_from, looks_like_cpr
 from omstilling.domain.danish import format_clock, format_moment, format_phone, format_wait
@@ -440,6 +441,9 @@ def console_action(
         call_id=call_id,
         rules=[r for r in rules.split(",") if r],
     )
+    if stored == "transfer":
+        # The PBX's events of the call may have come first (ingestion settles the rest).
+        settle_logged(request.app.state.engine, call_id)
     text = {
         "transfer": "Omstilling registreret.",
         "give_number": f"Nummer givet{': ' + escape(format_phone(number)) if number else ''}.",

@@ -1,10 +1,12 @@
 """A real OpenLDAP server for the sync's tests: Debian's slapd on a free port, with a
-throwaway configuration (slapd.conf, -f) and database in a temporary folder, plain LDAP,
+throwaway configuration (slapd.conf, -f) and database in a temporary folder (loaded by
+slapadd before it starts), plain LDAP,
 StartTLS and LDAPS (a self-signed certificate made for the run), and the AD-like schema
 shipped beside this file. No mocked LDAP."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import socket
 import subprocess
@@ -19,6 +21,7 @@ from ldap3 import Connection, Server
 
 HERE = Path(__file__).resolve().parent
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
+SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"
 SUFFIX = "dc=kommune,dc=example"
 ADMIN = f"cn=admin,{SUFFIX}"
 ADMIN_PASSWORD = "slapd-test-hemmelig"
@@ -77,9 +80,45 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def start_slapd(folder: Path) -> Iterator[Slapd]:
+def ldif_entry(dn: str, attrs: dict[str, Any]) -> str:
+    """One LDIF record; a value that is bytes or not plain ASCII is written base64 (::)."""
+    lines = [f"dn: {dn}"]
+    for key, values in attrs.items():
+        for v in values if isinstance(values, list) else [values]:
+            raw = v if isinstance(v, bytes) else str(v).encode("utf-8")
+            plain = raw.isascii() and raw[:1] not in (b" ", b":", b"<") and b"\n" not in raw
+            if plain and not isinstance(v, bytes):
+                lines.append(f"{key}: {raw.decode()}")
+            else:
+                lines.append(f"{key}:: {base64.b64encode(raw).decode()}")
+    return "\n".join(lines) + "\n\n"
+
+
+def base_ldif() -> str:
+    """The suffix, the two OUs and the sync's reader account."""
+    ou = "organizationalUnit"
+    reader = {
+        "objectClass": "inetOrgPerson",
+        "cn": "omstilling",
+        "sn": "omstilling",
+        "userPassword": READER_PASSWORD,
+    }
+    return "".join(
+        [
+            ldif_entry(
+                SUFFIX, {"objectClass": ["dcObject", "organization"], "o": "K", "dc": "kommune"}
+            ),
+            ldif_entry(f"ou=Service,{SUFFIX}", {"objectClass": ou, "ou": "Service"}),
+            ldif_entry(f"ou=Ansatte,{SUFFIX}", {"objectClass": ou, "ou": "Ansatte"}),
+            ldif_entry(READER, reader),
+        ]
+    )
+
+
+def write_config(folder: Path) -> tuple[Path, Path]:
+    """slapd.conf and a certificate for it in `folder`; returns (conf, cert)."""
     db = folder / "db"
-    db.mkdir()
+    db.mkdir(exist_ok=True)
     cert, key = _certificate(folder)
     conf = folder / "slapd.conf"
     conf.write_text(
@@ -100,7 +139,7 @@ def start_slapd(folder: Path) -> Iterator[Slapd]:
                 f'rootdn "{ADMIN}"',
                 f"rootpw {ADMIN_PASSWORD}",
                 f"directory {db}",
-                "maxsize 1073741824",
+                "maxsize 4294967296",
                 "index objectClass eq",
                 "access to attrs=userPassword by self write by anonymous auth by * none",
                 "access to * by users read by * none",
@@ -108,6 +147,19 @@ def start_slapd(folder: Path) -> Iterator[Slapd]:
             ]
         )
     )
+    return conf, cert
+
+
+def start_slapd(folder: Path, more_ldif: Path | None = None) -> Iterator[Slapd]:
+    """slapd on free ports, its database loaded offline by slapadd (the base entries, then
+    `more_ldif`), stopped when the generator closes."""
+    conf, cert = write_config(folder)
+    base = folder / "base.ldif"
+    base.write_text(base_ldif(), encoding="utf-8")
+    for ldif in [base] + ([more_ldif] if more_ldif else []):
+        subprocess.run(
+            [SLAPADD, "-f", str(conf), "-l", str(ldif), "-q"], check=True, capture_output=True
+        )
     port, tls_port = free_port(), free_port()
     urls = f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/"
     process = subprocess.Popen(
@@ -127,13 +179,6 @@ def start_slapd(folder: Path) -> Iterator[Slapd]:
                     err = process.stderr.read().decode() if process.stderr else ""
                     raise RuntimeError(f"slapd did not start: {err[-2000:]}") from None
                 time.sleep(0.1)
-        with server.admin() as conn:
-            assert conn.add(SUFFIX, ["dcObject", "organization"], {"o": "Kommune", "dc": "kommune"})
-            for dn in (f"ou=Service,{SUFFIX}", f"ou=Ansatte,{SUFFIX}"):
-                server.add_ou(conn, dn)
-            assert conn.add(
-                READER, ["inetOrgPerson"], {"sn": "omstilling", "userPassword": READER_PASSWORD}
-            ), conn.result
         yield server
     finally:
         process.terminate()

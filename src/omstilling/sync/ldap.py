@@ -92,7 +92,14 @@ def read_ldap(config: SyncConfig, progress: Progress = no_progress) -> SourceRea
     """Every person under the sync file's base that its filter finds."""
     src = config.source
     assert isinstance(src, LdapSource)
-    conn = connect(src)
+    conn = connect(src)  # with the schema, to check the mapping before anything is read
+    try:
+        _check_schema(conn, config.attributes())
+    finally:
+        conn.unbind()
+    # The search on a connection without the schema: the values are taken raw, and ldap3
+    # would otherwise format each one by its syntax (a third of the time, for nothing).
+    conn = connect(src, schema=False)
     try:
         return _read(conn, config, src, progress)
     except LDAPException as exc:
@@ -103,7 +110,6 @@ def read_ldap(config: SyncConfig, progress: Progress = no_progress) -> SourceRea
 
 def _read(conn: Connection, config: SyncConfig, src: LdapSource, progress: Progress) -> SourceRead:
     attributes = config.attributes()
-    _check_schema(conn, attributes)
     ad = src.preset == "active-directory"
     wanted = attributes + ([UAC] if ad and UAC not in attributes else [])
     by_field = {f: a for f, a in config.fields.items()}

@@ -27,6 +27,7 @@ from omstilling.sync.leavers import Flag, rewrite_leavers
 
 PHONES = ("phone", "mobile")
 EXTENSION = re.compile(r"[0-9*#]{2,8}")
+NOT_DIGITS = re.compile(r"[^0-9]")
 WIDTHS = {"name": 300, "title": 300, "email": 300, "login": 300, "external_id": 200}
 
 
@@ -106,9 +107,9 @@ def plan(
         if scope is not None and unit_id not in scope:
             run.warnings.append(f"{entry.where}: unit '{unit_id}' is not in units.only; skipped")
             continue
-        values = _values(entry, run.warnings)
+        old = by_ext.get(entry.values.get("external_id", "").strip()) or once.get(entry.where)
+        values = _values(entry, run.warnings, old)
         if values is not None:
-            old = by_ext.get(values["external_id"] or "") or once.get(entry.where)
             run.person(entry, values, old, unit_id)
     left = sorted(before - run.seen)
     for i in left:
@@ -225,12 +226,18 @@ def _unit_of(config: SyncConfig, entry: Entry, unmapped: Counter[str]) -> str | 
     return units.default
 
 
-def _values(entry: Entry, warnings: list[str]) -> dict[str, str | None] | None:
+def _values(
+    entry: Entry, warnings: list[str], old: Employee | None = None
+) -> dict[str, str | None] | None:
     """The entry's values checked one by one: a number that is no number is left out with a
-    warning (the person is kept); a value shaped like a CPR number is never kept."""
+    warning (the person is kept); a value shaped like a CPR number is never kept. A number
+    whose digits are the stored one's is that number (no need to parse it again)."""
     out: dict[str, str | None] = {}
     for key, raw in entry.values.items():
         value = raw.strip()
+        if key in PHONES and old is not None and _same_number(value, getattr(old, key)):
+            out[key] = getattr(old, key)
+            continue
         if looks_like_cpr(value):
             warnings.append(
                 f"{entry.where}: {key} holds something shaped like a CPR number; left out"
@@ -256,6 +263,13 @@ def _values(entry: Entry, warnings: list[str]) -> dict[str, str | None] | None:
         warnings.append(f"{entry.where}: no name; skipped")
         return None
     return out
+
+
+def _same_number(text: str, e164: str | None) -> bool:
+    if not e164:
+        return False
+    digits = NOT_DIGITS.sub("", text)
+    return f"+{digits}" == e164 or f"+45{digits}" == e164 if digits else False
 
 
 def _with_people(org: Organisation, people: dict[str, Employee]) -> Organisation:

@@ -285,3 +285,87 @@ def test_a_password_file_is_read_and_a_missing_variable_named(
     empty_organisation(engine)
     result = run_sync(engine, ad_sync(slapd), now=NOW)
     assert result.errors == [f"source.bind_password_env: {ENV} is not set"]
+
+
+def test_first_sync_into_the_demo_matches_its_people_by_email_once(
+    slapd: Slapd, engine: Engine, password: None
+) -> None:
+    """The demo's 299 people in AD (one disabled, two new): each is matched once by e-mail
+    and keeps her id, tasks and unit's rules; the new ones are added; the organisation
+    stays valid and exportable; a second run changes nothing."""
+    from omstilling.demo.org import demo_organisation
+
+    doc = demo_organisation()
+    import_organisation(engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="i")
+    before = org_of(engine)
+    people_ = [(u["id"], e) for u in doc["units"] for e in u.get("employees", [])]
+    with slapd.admin() as conn:
+        slapd.add_ou(conn, f"ou=Demo,ou=Ansatte,{SUFFIX}")
+        for n, (unit_id, e) in enumerate(people_, start=1):
+            slapd.add_person(
+                conn, "Demo", e["name"] + f" {n}", objectGUID=guid(n), displayName=e["name"],
+                title=e.get("title") or "-", telephoneNumber=e["phone"], mail=e["email"].upper(),
+                department=unit_id, userAccountControl=514 if n == 7 else 512,
+            )  # fmt: skip
+        for n in (1001, 1002):
+            name = f"Ny Kollega {n}"
+            slapd.add_person(
+                conn, "Demo", name, objectGUID=guid(n), displayName=name,
+                department="jobcenter", userAccountControl=512,
+            )  # fmt: skip
+    config = parse_sync(
+        {
+            "format": "omstilling-sync/1",
+            "name": "ad",
+            "source": {"kind": "ldap", "url": slapd.url, "bind_dn": READER,
+                       "bind_password_env": ENV, "base": SUFFIX, "preset": "active-directory"},
+            "fields": {"login": ""},  # the demo's people have no login in AD here
+            "units": {"by": "department", "map": {u["id"]: u["id"] for u in doc["units"]}},
+        }
+    )  # fmt: skip
+    result = run_sync(engine, config, now=NOW)
+    assert result.outcome == "done", result.errors
+    org = org_of(engine)
+    seventh = people_[6][1]["id"]
+    assert org.employees[seventh].source is None  # disabled: never matched, never touched
+    matched = [e for e in org.employees.values() if e.source == "ad"]
+    assert len(matched) == 298 + 2
+    for e in matched:
+        if e.id in before.employees:
+            old = before.employees[e.id]
+            assert (e.unit, e.tasks, e.role, e.public) == (
+                old.unit,
+                old.tasks,
+                old.role,
+                old.public,
+            )
+    assert {e.name for e in matched if e.id not in before.employees} == {
+        "Ny Kollega 1001",
+        "Ny Kollega 1002",
+    }
+    assert org.tasks == before.tasks  # what the units own is untouched
+    orgfile.parse_text(orgfile.dump(org, org.revision))
+    again = run_sync(engine, config, now=NOW)
+    assert again.plan is not None and not again.plan.changed_anything()
+
+
+def test_a_stable_id_that_moves_between_two_people_stops_the_run_naming_both(
+    slapd: Slapd, engine: Engine, password: None
+) -> None:
+    """Bad input: Mette's objectGUID now on Niels's account (his own gone): error, nothing."""
+    dns = people(slapd)
+    empty_organisation(engine)
+    assert run_sync(engine, ad_sync(slapd), now=NOW).outcome == "done"
+    before = org_of(engine).revision
+    with slapd.admin() as conn:
+        conn.delete(dns["Niels Bak"])
+        conn.modify(dns["Mette Dahl"], {"sAMAccountName": [(MODIFY_REPLACE, ["niels"])]})
+    result = run_sync(engine, ad_sync(slapd), now=NOW, force=True)
+    assert result.exit_code == 1
+    assert "moved between two people" in result.errors[0]
+    assert (
+        "mette-dahl (Mette Dahl)" in result.errors[0]
+        and "niels-bak (Niels Bak)" in result.errors[0]
+    )
+    assert dns["Mette Dahl"] in result.errors[0]
+    assert org_of(engine).revision == before

@@ -21,7 +21,7 @@ from omstilling.domain.danish import parse_phone
 from omstilling.domain.organisation import Employee, Organisation, Unit
 from omstilling.domain.orgedit import free_id, slugify
 from omstilling.domain.ownership import SOURCE_OWNED
-from omstilling.sync.config import SyncConfig
+from omstilling.sync.config import LdapSource, SyncConfig
 from omstilling.sync.entries import Entry, SourceError
 from omstilling.sync.leavers import Flag, rewrite_leavers
 
@@ -100,6 +100,7 @@ def plan(
         for e in org.employees.values()
         if e.source == config.name and (scope is None or e.unit in scope)
     }
+    moved = _MovedIds(org, entries) if isinstance(config.source, LdapSource) else None
     for entry in entries:
         unit_id = _unit_of(config, entry, run.unmapped)
         if unit_id is None:
@@ -108,6 +109,8 @@ def plan(
             run.warnings.append(f"{entry.where}: unit '{unit_id}' is not in units.only; skipped")
             continue
         old = by_ext.get(entry.values.get("external_id", "").strip()) or once.get(entry.where)
+        if moved is not None and old is not None:
+            moved.check(entry, old)
         values = _values(entry, run.warnings, old)
         if values is not None:
             run.person(entry, values, old, unit_id)
@@ -119,6 +122,30 @@ def plan(
     return Plan(
         result, reports, run.warnings, dict(run.unmapped), left, flags, len(before), len(entries)
     )
+
+
+class _MovedIds:
+    """In LDAP a stable id stays with one person: an entry whose id is Mette's but whose
+    login is Niels's, while Niels's own id is gone, means the id moved between two people
+    (a restored or recycled account). That stops the run, naming both."""
+
+    def __init__(self, org: Organisation, entries: list[Entry]) -> None:
+        self.present = {e.values.get("external_id", "").strip() for e in entries}
+        self.by_login = {
+            e.login.casefold(): e for e in org.employees.values() if e.login and e.external_id
+        }
+
+    def check(self, entry: Entry, old: Employee) -> None:
+        login = (entry.values.get("login") or "").strip().casefold()
+        if not login or not old.login or login == old.login.casefold():
+            return
+        other = self.by_login.get(login)
+        if other is not None and other.id != old.id and other.external_id not in self.present:
+            raise SourceError(
+                f"the stable id {old.external_id} moved between two people: it was "
+                f"{old.id} ({old.name}) and is now {entry.where}, whose login is that of "
+                f"{other.id} ({other.name}); nothing was changed"
+            )
 
 
 class _Run:
@@ -152,6 +179,8 @@ class _Run:
         owned: dict[str, Any] = {
             f: values.get(f) for f in (*SOURCE_OWNED, "extension") if f in mapped
         }
+        if "title" in owned and owned["title"] is None:
+            owned["title"] = ""  # no title is an empty one, as in the file
         report = self.reports[unit_id]
         if old is None and ext in self.departed:  # a returner: her id, and her history, again
             back = dataclasses.replace(self.departed[ext], **owned, source=name, unit=unit_id)

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from omstilling.cli.sync import parse_interval
+from omstilling.store.models import AuditEntry
+from omstilling.store.sync_models import SyncRunRow
 from omstilling.store.sync_runs import last_runs
 from tests.sync.helpers import import_mini, org_of, write_csv
 from tests.sync.test_apply import OWNED, ROWS
@@ -75,6 +77,11 @@ def test_dry_run_then_run_print_per_unit_and_exit_0(
     assert f"revision {before + 1}" in real.stdout
     assert "1234" not in dry.stdout + dry.stderr + real.stdout + real.stderr
     assert org_of(engine).employees["anne-familie"].unit == "jobcenter"
+    # Nor in the audit trail or the runs' records.
+    with engine.connect() as conn:
+        stored = repr(conn.execute(select(AuditEntry.__table__)).all())
+        stored += repr(conn.execute(select(SyncRunRow.__table__)).all())
+    assert "hr" in stored and "010170" not in stored and "1234" not in stored
 
 
 def test_exit_3_when_refused_and_1_on_an_error(engine: Engine, db_url: str, tmp_path: Path) -> None:

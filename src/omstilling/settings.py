@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     calendar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     calendar_concurrency: int = Field(default=16, ge=1, le=256, description="Feeds at a time")
     calendar_days_ahead: int = Field(default=14, ge=1, le=366)
+    calendar_parse_processes: int = Field(
+        default=1, ge=0, le=64, description="Worker processes that parse feeds (0: in-process)"
+    )
     calendar_allow_loopback: bool = Field(
         default=False,
         description="Allow feeds on loopback and link-local addresses (tests, one machine)",

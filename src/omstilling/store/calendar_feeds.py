@@ -48,6 +48,7 @@ class CalendarFeedRow(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     digest: Mapped[str | None] = mapped_column(String(64))  # of the last body read
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last parsed
     checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(String(500))  # why the last poll failed
@@ -145,6 +146,7 @@ class FeedState:
     etag: str | None
     last_modified: str | None
     digest: str | None
+    read_at: datetime | None
     checked_at: datetime | None
     ok_at: datetime | None
     error: str | None
@@ -161,6 +163,7 @@ def _state(row: Any) -> FeedState:
         row.etag,
         row.last_modified,
         row.digest,
+        row.read_at,
         row.checked_at,
         row.ok_at,
         row.error,

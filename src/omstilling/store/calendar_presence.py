@@ -134,17 +134,17 @@ def store_codes(
     *,
     window: tuple[datetime, datetime],
     now: datetime,
-    **feed_state: Any,
+    state: dict[str, Any] | None = None,
 ) -> int:
-    """One feed's codes after a successful read, and its poll state (`feed_state`, with
-    the address it was read from as `url`), in one transaction; how many codes changed."""
+    """One feed's codes after a successful read, and its poll state (`state`, with the
+    address it was read from as `url`), in one transaction; how many codes changed."""
     from omstilling.store.calendar_feeds import record
 
     with engine.begin() as conn:
         changed = sync_codes(conn, employee_id, codes, window=window, now=now)
-        if feed_state:
-            url = feed_state.pop("url")
-            record(conn, employee_id, url, **feed_state)
+        if state:
+            values = dict(state)
+            record(conn, employee_id, values.pop("url"), **values)
         if changed:
             moved_on(conn, tell=False)
     if changed:

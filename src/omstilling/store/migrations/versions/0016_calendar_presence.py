@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("etag", sa.String(length=500), nullable=True),
         sa.Column("last_modified", sa.String(length=100), nullable=True),
         sa.Column("digest", sa.String(length=64), nullable=True),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ok_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),

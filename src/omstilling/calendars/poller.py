@@ -1,0 +1,245 @@
+"""Polling every feed (issue 15 item 5): bounded concurrency, time-outs, conditional
+requests, back-off per failing feed, and the parsing outside the caller's process.
+
+One round (`poll_once`) reads the feeds that are due: an unchanged file costs a 304 (or
+a body with the digest of the last one, which is not parsed again); a changed one is
+parsed in a worker process (`Parser`: CPU work that must not hold the server's core)
+and its codes in the window (yesterday to `calendar_days_ahead` ahead) are stored. Every
+`FULL_READ_EVERY` a feed is read and parsed whole even when unchanged, as the window
+moves on. A failing feed keeps its last known codes until they end; its reason is
+recorded, and it is tried again after a back-off that doubles with each failure in a
+row (from one poll interval up to `MAX_BACKOFF`). Nothing about one feed stops the
+others. `CalendarPoller` runs rounds inside `omstilling serve`, in one process at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, select
+
+from omstilling.calendars.fetch import Fetched, FetchError, fetch_caldav, fetch_ical, is_caldav
+from omstilling.calendars.parse import FeedError, ParsedFeed, read_feed
+from omstilling.clock import utc
+from omstilling.settings import Settings
+from omstilling.store.calendar_feeds import FeedState, feed_states, record
+from omstilling.store.calendar_presence import store_codes
+from omstilling.store.joblock import PeriodicJob
+from omstilling.store.models import OrgState
+
+log = logging.getLogger(__name__)
+
+FULL_READ_EVERY = timedelta(hours=6)
+MAX_BACKOFF = timedelta(hours=6)
+PAST = timedelta(days=1)
+
+
+@dataclass
+class PollReport:
+    feeds: int = 0  # feeds known
+    due: int = 0  # feeds polled this round
+    read: int = 0  # parsed (new or changed)
+    unchanged: int = 0  # 304, or the same body
+    failed: int = 0
+    codes_changed: int = 0
+    skipped_events: int = 0
+    seconds: float = 0.0
+    errors: dict[str, str] = field(default_factory=dict)  # employee -> reason
+
+
+class Parser:
+    """Parses feeds in `processes` worker processes (0: on a thread of this one)."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self._pool = (
+            ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+            if processes > 0
+            else None
+        )
+
+    async def parse(self, body: bytes | list[bytes], *args: Any) -> ParsedFeed:
+        if self._pool is None:
+            return await asyncio.to_thread(read_feed, body, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, read_feed, body, *args)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def backoff(failures: int, interval: timedelta) -> timedelta:
+    """How long a feed that failed `failures` times in a row waits before its next try."""
+    factor: int = 2 ** min(max(failures - 1, 0), 16)
+    return min(interval * factor, MAX_BACKOFF)
+
+
+def _timezone(engine: Engine) -> str:
+    with engine.connect() as conn:
+        tz = conn.execute(select(OrgState.timezone).where(OrgState.id == 1)).scalar()
+    return str(tz or "Europe/Copenhagen")
+
+
+class _Round:
+    def __init__(self, engine: Engine, settings: Settings, now: datetime, parser: Parser) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.now = utc(now)
+        self.parser = parser
+        self.window = (self.now - PAST, self.now + timedelta(days=settings.calendar_days_ahead))
+        self.timezone = _timezone(engine)
+        self.report = PollReport()
+        self.interval = timedelta(seconds=settings.calendar_poll_seconds)
+
+    async def run(self, feeds: list[FeedState]) -> PollReport:
+        s = self.settings
+        due = [f for f in feeds if f.next_at is None or utc(f.next_at) <= self.now]
+        self.report.feeds, self.report.due = len(feeds), len(due)
+        limit = asyncio.Semaphore(s.calendar_concurrency)
+        timeout = httpx.Timeout(s.calendar_timeout_seconds)
+        limits = httpx.Limits(
+            max_connections=s.calendar_concurrency, max_keepalive_connections=s.calendar_concurrency
+        )
+        async with httpx.AsyncClient(
+            timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
+        ) as client:
+            await asyncio.gather(*(self._one(client, limit, f) for f in due))
+        return self.report
+
+    async def _fetch(self, client: httpx.AsyncClient, feed: FeedState, full: bool) -> Fetched:
+        s = self.settings
+        if is_caldav(feed.url):
+            return await fetch_caldav(
+                feed.url,
+                *self.window,
+                timeout=s.calendar_timeout_seconds,
+                allow_loopback=s.calendar_allow_loopback,
+            )
+        return await fetch_ical(
+            client,
+            feed.url,
+            etag=None if full else feed.etag,
+            last_modified=None if full else feed.last_modified,
+            max_bytes=s.calendar_max_bytes,
+            allow_loopback=s.calendar_allow_loopback,
+        )
+
+    async def _one(self, client: httpx.AsyncClient, limit: asyncio.Semaphore, f: FeedState) -> None:
+        now = self.now
+        full = f.read_at is None or now - utc(f.read_at) >= FULL_READ_EVERY
+        try:
+            async with limit, asyncio.timeout(self.settings.calendar_timeout_seconds * 3):
+                fetched = await self._fetch(client, f, full)
+                body = fetched.body
+                digest = None
+                if body is not None:
+                    parts = [body] if isinstance(body, bytes) else body
+                    digest = hashlib.sha256(b"\x00".join(parts)).hexdigest()
+                ok = {"checked_at": now, "ok_at": now, "error": None, "failures": 0}
+                ok["next_at"] = None
+                if body is None or (digest == f.digest and not full):
+                    self.report.unchanged += 1
+                    await asyncio.to_thread(self._record, f, ok)
+                    return
+                parsed = await self.parser.parse(
+                    body, *self.window, self.timezone, self.settings.calendar_words
+                )
+        except (FetchError, FeedError) as exc:
+            await self._failed(f, str(exc))
+            return
+        except TimeoutError:
+            await self._failed(f, "kalenderen blev ikke hentet i tide")
+            return
+        state = {
+            **ok,
+            "url": f.url,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "digest": digest,
+            "read_at": now,
+            "codes": len(parsed.codes),
+            "skipped": parsed.skipped,
+        }
+        changed = await asyncio.to_thread(
+            store_codes, self.engine, f.employee_id, parsed.codes, window=self.window, now=now,
+            state=state,
+        )  # fmt: skip
+        self.report.read += 1
+        self.report.codes_changed += changed
+        self.report.skipped_events += parsed.skipped
+
+    async def _failed(self, f: FeedState, reason: str) -> None:
+        failures = f.failures + 1
+        values = {
+            "checked_at": self.now,
+            "error": reason[:500],
+            "failures": failures,
+            "next_at": self.now + backoff(failures, self.interval),
+        }
+        self.report.failed += 1
+        self.report.errors[f.employee_id] = reason
+        # The reason names no address (FetchError, FeedError): safe to log.
+        log.info("calendar feed of %s failed (%d in a row): %s", f.employee_id, failures, reason)
+        await asyncio.to_thread(self._record, f, values)
+
+    def _record(self, f: FeedState, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            record(conn, f.employee_id, f.url, **values)
+
+
+async def poll_async(
+    engine: Engine, settings: Settings, now: datetime, parser: Parser
+) -> PollReport:
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        feeds = feed_states(conn)
+    report = await _Round(engine, settings, now, parser).run(feeds)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def poll_once(
+    engine: Engine,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    parser: Parser | None = None,
+) -> PollReport:
+    """One round over the feeds that are due; with no `parser`, one worker process for
+    this round (`calendar_parse_processes`)."""
+    own = parser is None
+    parser = parser or Parser(settings.calendar_parse_processes)
+    try:
+        return asyncio.run(poll_async(engine, settings, now or datetime.now(UTC), parser))
+    finally:
+        if own:
+            parser.close()
+
+
+class CalendarPoller(PeriodicJob):
+    """`poll_once` every `calendar_poll_seconds` on a background thread of `omstilling
+    serve`, in one process at a time (the job's database lock); parsing in a worker
+    process of its own, kept between rounds."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.parser = Parser(settings.calendar_parse_processes)
+        super().__init__(
+            engine,
+            "calendar-poll",
+            lambda: poll_once(engine, settings, parser=self.parser),
+            float(settings.calendar_poll_seconds),
+        )
+
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        self.parser.close()

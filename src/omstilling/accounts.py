@@ -199,6 +199,53 @@ def checked_agent(agent: str | None) -> str | None:
     return agent
 
 
+@dataclass(frozen=True)
+class UserInfo:
+    """What the admin page lists of an account (never its password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: str | None
+    employee_id: str | None
+    agent: str | None
+    disabled: bool
+    sso_only: bool
+
+
+def list_users(engine: Engine) -> list[UserInfo]:
+    u = UserRow
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                u.id,
+                u.username,
+                u.display_name,
+                u.role,
+                u.unit_id,
+                u.employee_id,
+                u.agent,
+                u.disabled,
+                u.password_hash.is_(None).label("sso_only"),
+            ).order_by(u.role, u.username)
+        ).all()
+    return [
+        UserInfo(
+            r.id,
+            r.username,
+            r.display_name or r.username,
+            r.role,
+            r.unit_id,
+            r.employee_id,
+            r.agent,
+            bool(r.disabled),
+            bool(r.sso_only),
+        )
+        for r in rows
+    ]
+
+
 def set_agent(engine: Engine, username: str, agent: str | None) -> None:
     """Set (or with None, clear) the PBX agent a user answers calls on."""
     agent = checked_agent(agent)

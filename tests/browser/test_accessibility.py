@@ -20,7 +20,7 @@ import pytest
 
 from omstilling import accounts
 from tests.browser.axe import Walk
-from tests.browser.conftest import MONDAY_10, LiveServer, login
+from tests.browser.conftest import MONDAY_10, PASSWORD, LiveServer, login
 from tests.browser.test_console_browser import new_page
 
 
@@ -128,6 +128,9 @@ def walk_console(walk: Walk, browser: Any, server: LiveServer, clock: Any) -> No
     _incoming_call(server)
     page.locator("#incoming .call").wait_for(timeout=10_000)
     walk.check(page, "the console with an incoming call (operator)")
+    page.click("#incoming .call")
+    page.locator("#caller .caller-number").wait_for(timeout=10_000)
+    walk.check(page, "the console serving a call, with the caller panel (operator)")
     for path, name in (("/tavler", "the boards"), ("/beskeder", "the messages")):
         page.goto(server.base + path)
         walk.check(page, f"{name} (operator)")
@@ -215,6 +218,20 @@ def walk_manager(walk: Walk, browser: Any, server: LiveServer) -> None:
     walk.check(page, "test calls (manager)")
 
 
+def walk_admin(walk: Walk, browser: Any, server: LiveServer) -> None:
+    engine = server.app.state.engine  # type: ignore[attr-defined]
+    accounts.add_user(engine, "admin-a11y", "admin", PASSWORD)
+    page = new_page(browser)
+    login(page, server.base, "admin-a11y")
+    page.goto(server.base + "/brugere")
+    walk.check(page, "the accounts and agents (admin)")
+    page.fill("#agent-1", "PJSIP 3101")
+    with page.expect_navigation():
+        page.locator("#agent-1").press("Enter")
+    page.locator("#agent-error-1").wait_for()
+    walk.check(page, "the accounts with an agent refused (admin)")
+
+
 def test_axe_finds_no_wcag_21_aa_violation_on_any_page_as_any_role(
     live_server: LiveServer, browser: Any, clock: Any
 ) -> None:
@@ -224,5 +241,6 @@ def test_axe_finds_no_wcag_21_aa_violation_on_any_page_as_any_role(
     walk_employee(walk, browser, live_server.base)
     walk_editor(walk, browser, live_server.base)
     walk_manager(walk, browser, live_server)
+    walk_admin(walk, browser, live_server)
     walk.record()
     assert not walk.problems, "axe found:\n" + "\n".join(walk.problems)

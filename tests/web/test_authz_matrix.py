@@ -181,6 +181,7 @@ POLICY: dict[str, May] = {
     "POST /console/advice": may(*OPERATORS, form={"kind": "task", "id": "kontanthjaelp"}),
     "POST /console/actions": may(*OPERATORS, form={"action": "none"}),
     "GET /console/events": may(*OPERATORS),
+    "GET /console/kalder": may(*OPERATORS),
     "POST /console/besked": may(*OPERATORS, form={"kind": "unit", "id": "jobcenter"}),
     "POST /console/besked/gem": may(
         *OPERATORS,
@@ -209,6 +210,9 @@ POLICY: dict[str, May] = {
     ),
     # The directory sync's last runs (issue 14): admins.
     "GET /synkronisering": may("admin"),
+    # Accounts and the operators' PBX agents (issue 16): admins.
+    "GET /brugere": may("admin"),
+    "POST /brugere/{user_id}/agent": may("admin", url="/brugere/1/agent", form={"agent": ""}),
     # --- statistics and test calls: management ------------------------------------------------
     "GET /statistik": may(*MANAGERS),
     "GET /statistik/testopkald": may(*MANAGERS),

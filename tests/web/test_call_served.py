@@ -367,3 +367,31 @@ def test_r3_12_operators_see_this_weeks_hard_to_reach_units_on_the_boards(
     clock.now = T0 + timedelta(days=6)
     app.state.week_figures = None
     assert "Ingen ubesvarede" in operator.get("/tavler").text
+
+
+def test_an_admin_sets_an_operators_agent_on_the_accounts_page(app: FastAPI) -> None:
+    accounts.add_user(app.state.engine, "admin", "admin", PASSWORD)
+    with browser(app) as admin:
+        assert post_login(admin, "admin").status_code == 303
+        page = admin.get("/brugere")
+        assert page.status_code == 200 and 'value="PJSIP/3101"' in page.text
+        assert "password_hash" not in page.text and "$argon2" not in page.text
+        op = next(u for u in accounts.list_users(app.state.engine) if u.username == "op")
+        token = csrf(admin, "/brugere")
+        bad = admin.post(
+            f"/brugere/{op.id}/agent", data={"agent": "PJSIP 3101", "csrf_token": token}
+        )
+        assert bad.status_code == 422 and "fx PJSIP/3101" in bad.text
+        saved = admin.post(
+            f"/brugere/{op.id}/agent", data={"agent": "PJSIP/3102", "csrf_token": token}
+        )
+        assert saved.status_code == 303 and saved.headers["location"] == "/brugere?gemt=op"
+        assert next(
+            u for u in accounts.list_users(app.state.engine) if u.username == "op"
+        ).agent == ("PJSIP/3102")
+        cleared = admin.post(f"/brugere/{op.id}/agent", data={"agent": "", "csrf_token": token})
+        assert cleared.status_code == 303
+        assert (
+            admin.post("/brugere/99999/agent", data={"agent": "", "csrf_token": token}).status_code
+            == 404
+        )

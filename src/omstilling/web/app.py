@@ -177,7 +177,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
 
 def _routers(app: FastAPI) -> None:
-    from omstilling.web import sync_pages
+    from omstilling.web import sync_pages, users_page
     from omstilling.web.api import calls as api_calls
     from omstilling.web.api import contact as api_contact
     from omstilling.web.api import core as api
@@ -204,6 +204,7 @@ def _routers(app: FastAPI) -> None:
     app.include_router(accessibility.pages)
     app.include_router(live.router)
     app.include_router(console_caller.router)
+    app.include_router(users_page.router)
     app.include_router(console_messages.router)
     app.include_router(message_pages.router)
     app.include_router(messages_router)

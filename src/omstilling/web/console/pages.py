@@ -62,6 +62,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/tavler", "Tavler"),
         ("/enheder", "Enheder"),
         ("/statistik", "Statistik"),
+        ("/brugere", "Brugere"),
         ("/offentlig", "Offentlig"),
     ],
 }

@@ -19,7 +19,7 @@ from typing import Any
 from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import parse_phone
 from omstilling.domain.organisation import Employee, Organisation, Unit
-from omstilling.domain.orgedit import free_id, slugify
+from omstilling.domain.orgedit import slugify
 from omstilling.domain.ownership import SOURCE_OWNED
 from omstilling.sync.config import LdapSource, SyncConfig
 from omstilling.sync.entries import Entry, SourceError
@@ -188,7 +188,7 @@ class _Run:
             self._put(dataclasses.replace(back, tasks=tasks))
             report.returned.append(back.name)
         elif old is None:
-            ident = free_id(slugify(owned.get("name") or "ny"), self.taken)
+            ident = self._free_id(owned.get("name") or "ny")
             new = Employee(id=ident, unit=unit_id, name=owned.pop("name") or ident, role="staff")
             self._put(dataclasses.replace(new, **owned, source=name))
             report.added.append(new.name)
@@ -207,6 +207,14 @@ class _Run:
                 report.changed.append({"name": new.name, "id": new.id, "fields": fields})
             if old.unit != unit_id:
                 report.moved.append({"name": new.name, "from": old.unit, "to": unit_id})
+
+    def _free_id(self, name: str) -> str:
+        """orgedit.free_id's rule without copying the taken ids for each new person."""
+        base = slugify(name) or "ny"
+        ident, n = base, 2
+        while ident in self.taken:
+            ident, n = f"{base}-{n}", n + 1
+        return ident
 
     def _put(self, e: Employee) -> None:
         self.people[e.id] = e

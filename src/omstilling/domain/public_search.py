@@ -25,7 +25,7 @@ from omstilling.domain.citizen import looks_like_cpr
 from omstilling.domain.danish import format_clock, format_moment, format_phone
 from omstilling.domain.errors import Invalid
 from omstilling.domain.hours import Schedule, compile_schedule
-from omstilling.domain.organisation import Employee, Organisation, Task
+from omstilling.domain.organisation import Employee, Organisation, Task, Unit
 from omstilling.domain.search import Hit, HitKind, SearchIndex
 
 __all__ = [
@@ -203,16 +203,34 @@ def _task_answer(org: Organisation, task: Task, now: datetime) -> PublicAnswer:
             f"{said} {answer}".strip(),
             ref.url or web_address(answer),
         )
+    if task.handled_by_switchboard:
+        return _through_unit(
+            org, "task", task.id, task.name, unit, now, answer, web_address(answer)
+        )
+    return _through_unit(org, "task", task.id, task.name, unit, now, "")
+
+
+def _through_unit(
+    org: Organisation,
+    kind: HitKind,
+    ident: str,
+    name: str,
+    unit: Unit,
+    now: datetime,
+    text: str,
+    url: str | None = None,
+) -> PublicAnswer:
+    """An answer reached through a unit: its main number and its phone hours."""
     main = org.main_number(unit.id)
     return PublicAnswer(
-        "task",
-        task.id,
-        public_text(task.name),
+        kind,
+        ident,
+        public_text(name),
         public_text(unit.name),
         PublicNumber.of(main.e164) if main else None,
         phone_hours(org, unit.id, now),
-        answer if task.handled_by_switchboard else "",
-        web_address(answer) if task.handled_by_switchboard else None,
+        text,
+        url,
     )
 
 
@@ -226,16 +244,8 @@ def answer_for(org: Organisation, kind: HitKind, ident: str, now: datetime) -> P
         unit = org.units.get(ident)
         if unit is None:
             return None
-        main = org.main_number(unit.id)
-        return PublicAnswer(
-            "unit",
-            unit.id,
-            public_text(unit.name),
-            public_text(unit.name),
-            PublicNumber.of(main.e164) if main else None,
-            phone_hours(org, unit.id, now),
-            public_text(unit.description),
-            None,
+        return _through_unit(
+            org, "unit", unit.id, unit.name, unit, now, public_text(unit.description)
         )
     employee = org.employees.get(ident)
     number = published_number(org, employee) if employee is not None else None

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 
 from omstilling import messages
 from omstilling.accounts import Principal
@@ -83,30 +84,44 @@ def _form(
     )
 
 
+class MessageIn(BaseModel):
+    """The message form's fields, the same from the console and from one's own pages."""
+
+    caller_name: str
+    caller_phone: str
+    text: str
+    employee: str = ""
+    unit: str = ""
+    callback_due: str = ""
+
+    def wanted(self, task: str = "") -> messages.NewMessage:
+        return messages.NewMessage(
+            caller_name=self.caller_name,
+            caller_phone=self.caller_phone,
+            text=self.text,
+            employee=self.employee or None,
+            unit=None if self.employee else (self.unit or None),
+            task=task or None,
+        )
+
+
+class ConsoleMessageIn(MessageIn):
+    task: str = ""
+    call_id: str = ""  # the call being served: the message joins the PBX's record (R3.12)
+
+
 @router.post("/console/besked/gem", response_class=HTMLResponse)
 def save_message(
     request: Request,
     user: PageUser,
     background: BackgroundTasks,
-    caller_name: Annotated[str, Form()],
-    caller_phone: Annotated[str, Form()],
-    text: Annotated[str, Form()],
-    employee: Annotated[str, Form()] = "",
-    unit: Annotated[str, Form()] = "",
-    task: Annotated[str, Form()] = "",
-    callback_due: Annotated[str, Form()] = "",
-    call_id: Annotated[str, Form()] = "",
+    form: Annotated[ConsoleMessageIn, Form()],
 ) -> HTMLResponse:
     role_required(user, "operator")
-    wanted = messages.NewMessage(
-        caller_name=caller_name,
-        caller_phone=caller_phone,
-        text=text,
-        employee=employee or None,
-        unit=None if employee else (unit or None),
-        task=task or None,
+    wanted = form.wanted(form.task)
+    return _save(
+        request, user, background, wanted, form.callback_due, console=True, call_id=form.call_id
     )
-    return _save(request, user, background, wanted, callback_due, console=True, call_id=call_id)
 
 
 @router.post("/mig/besked/gem", response_class=HTMLResponse)
@@ -114,23 +129,11 @@ def save_my_message(
     request: Request,
     user: PageUser,
     background: BackgroundTasks,
-    caller_name: Annotated[str, Form()],
-    caller_phone: Annotated[str, Form()],
-    text: Annotated[str, Form()],
-    employee: Annotated[str, Form()] = "",
-    unit: Annotated[str, Form()] = "",
-    callback_due: Annotated[str, Form()] = "",
+    form: Annotated[MessageIn, Form()],
 ) -> HTMLResponse:
     """The console's message, taken by a colleague in the unit (R3.5, R3.6): same rules."""
-    _own_unit(request, user, unit, employee)
-    wanted = messages.NewMessage(
-        caller_name=caller_name,
-        caller_phone=caller_phone,
-        text=text,
-        employee=employee or None,
-        unit=None if employee else (unit or None),
-    )
-    return _save(request, user, background, wanted, callback_due, console=False)
+    _own_unit(request, user, form.unit, form.employee)
+    return _save(request, user, background, form.wanted(), form.callback_due, console=False)
 
 
 def _own_unit(request: Request, user: Principal, unit: str, employee: str) -> None:

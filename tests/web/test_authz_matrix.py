@@ -210,6 +210,13 @@ POLICY: dict[str, May] = {
     ),
     # The directory sync's last runs (issue 14): admins.
     "GET /synkronisering": may("admin"),
+    # Her own calendar feed (issue 15): a user who is an employee; every feed: admins.
+    "GET /mig/kalender": may("employee", "employee@other"),
+    "POST /mig/kalender": may(
+        "employee", "employee@other", form={"url": "https://192.0.2.10/kalender.ics"}
+    ),
+    "POST /mig/kalender/fjern": may("employee", "employee@other", form={}),
+    "GET /kalendere": may("admin"),
     # Accounts and the operators' PBX agents (issue 16): admins.
     "GET /brugere": may("admin"),
     "POST /brugere/{user_id}/agent": may("admin", url="/brugere/1/agent", form={"agent": ""}),

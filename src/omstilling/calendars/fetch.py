@@ -15,6 +15,8 @@ than the limit is not read further.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import socket
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +29,30 @@ import httpx
 from omstilling.domain.calendar_address import forbidden_ip
 
 MAX_REDIRECTS = 5
+
+# The HTTP and CalDAV libraries log the addresses they request (httpx at INFO, others at
+# DEBUG); an address is a secret, so their records are dropped while a feed is fetched.
+_FETCHING: contextvars.ContextVar[bool] = contextvars.ContextVar("calendar_fetch", default=False)
+_LIBRARIES = ("httpx", "httpcore", "caldav", "niquests", "urllib3", "urllib3_future", "h2")
+
+
+class _NotWhileFetching(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _FETCHING.get()
+
+
+_QUIET = _NotWhileFetching()
+
+
+def quiet_libraries() -> None:
+    """Fetches in this context log nothing through the libraries (a filter on each of
+    their loggers, including those created since the last call)."""
+    _FETCHING.set(True)
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in _LIBRARIES]
+    for name in {*names, *_LIBRARIES}:
+        found = logging.getLogger(name)
+        if _QUIET not in found.filters:
+            found.addFilter(_QUIET)
 
 
 class FetchError(Exception):
@@ -148,6 +174,7 @@ def _caldav_objects(url: str, start: datetime, end: datetime, timeout: float) ->
     import caldav
     from caldav.lib import error as caldav_error
 
+    quiet_libraries()  # its loggers exist now
     try:
         make: Any = caldav.DAVClient
         client = make(url=url, timeout=int(timeout), enable_rfc6764=False)

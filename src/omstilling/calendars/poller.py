@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,14 +28,22 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, select
 
-from omstilling.calendars.fetch import Fetched, FetchError, fetch_caldav, fetch_ical, is_caldav
+from omstilling.calendars.fetch import (
+    Fetched,
+    FetchError,
+    fetch_caldav,
+    fetch_ical,
+    is_caldav,
+    quiet_libraries,
+)
 from omstilling.calendars.parse import FeedError, ParsedFeed, read_feed
 from omstilling.clock import utc
 from omstilling.settings import Settings
-from omstilling.store.calendar_feeds import FeedState, feed_states, record
+from omstilling.store.calendar_feeds import FeedState, feed_states, has_feeds, record
 from omstilling.store.calendar_presence import store_codes
 from omstilling.store.joblock import PeriodicJob
 from omstilling.store.models import OrgState
+from omstilling.store.organisation import on_write
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +111,7 @@ class _Round:
         self.interval = timedelta(seconds=settings.calendar_poll_seconds)
 
     async def run(self, feeds: list[FeedState]) -> PollReport:
+        quiet_libraries()  # the tasks below inherit this context: no address is logged
         s = self.settings
         due = [f for f in feeds if f.next_at is None or utc(f.next_at) <= self.now]
         self.report.feeds, self.report.due = len(feeds), len(due)
@@ -243,3 +253,30 @@ class CalendarPoller(PeriodicJob):
     def stop(self, timeout: float = 5.0) -> None:
         super().stop(timeout)
         self.parser.close()
+
+
+class CalendarService:
+    """The server's calendar polling (`omstilling serve`): the poller starts once there is
+    a feed (at start-up, or after an edit through this process gives someone one), so a
+    server without calendars runs no thread. OMSTILLING_CALENDAR_POLL=0 turns it off."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.poller: CalendarPoller | None = None
+        self._lock = threading.Lock()
+        on_write(engine, self._maybe_start)
+        self._maybe_start()
+
+    def _maybe_start(self) -> None:
+        with self._lock:
+            if self.poller is not None or not has_feeds(self.engine):
+                return
+            self.poller = CalendarPoller(self.engine, self.settings)
+            self.poller.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self.poller is not None:
+                self.poller.stop()
+                self.poller = None

@@ -16,6 +16,7 @@ app = CommandGroup(
 def main() -> None:
     from omstilling.cli import (  # noqa: F401  (registers the commands)
         accounts,
+        calendars,
         calls,
         messages,
         org,

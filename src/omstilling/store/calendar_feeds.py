@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Connection,
     DateTime,
+    Engine,
     ForeignKey,
     Integer,
     String,
@@ -72,6 +73,11 @@ class FeedPlan:
 
     def __bool__(self) -> bool:
         return bool(self.put or self.drop)
+
+
+def has_feeds(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(FEEDS.c.employee_id).limit(1)).first() is not None
 
 
 def stored_addresses(conn: Connection) -> dict[str, str]:

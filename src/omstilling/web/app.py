@@ -92,6 +92,11 @@ def _lifespan(
 
             worker = DeliveryWorker(engine, settings)
             worker.start()
+        calendars = None  # issue 15: polls once someone has a feed, one process at a time
+        if settings.calendar_poll:
+            from omstilling.calendars.poller import CalendarService
+
+            calendars = CalendarService(engine, settings)
         try:
             yield
         finally:
@@ -100,6 +105,8 @@ def _lifespan(
             published.stop()
             if worker is not None:
                 worker.stop()
+            if calendars is not None:
+                calendars.stop()
             live.close()
             if app.state.live is live:
                 app.state.live = None
@@ -177,7 +184,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
 
 def _routers(app: FastAPI) -> None:
-    from omstilling.web import sync_pages, users_page
+    from omstilling.web import calendar_pages, sync_pages, users_page
     from omstilling.web.api import calls as api_calls
     from omstilling.web.api import contact as api_contact
     from omstilling.web.api import core as api
@@ -214,6 +221,7 @@ def _routers(app: FastAPI) -> None:
     app.include_router(stats.router)
     app.include_router(test_calls.router)
     app.include_router(sync_pages.router)
+    app.include_router(calendar_pages.router)
 
 
 def _push_live(app: FastAPI, events: Sequence[Any]) -> None:

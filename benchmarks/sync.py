@@ -41,6 +41,7 @@ from tests.sync.slapd import (  # noqa: E402
     READER,
     READER_PASSWORD,
     SUFFIX,
+    free_port,
     guid,
     ldif_entry,
     start_slapd,
@@ -188,15 +189,150 @@ def change_one_percent(url: str, people: int, units: int) -> int:
     return changed
 
 
+def demo_ldif(path: Path, doc: dict[str, Any]) -> list[str]:
+    """The demo's people as AD entries (their e-mail matches them once); their DNs."""
+    dns = []
+    with path.open("w", encoding="utf-8") as f:
+        n = 0
+        for u in doc["units"]:
+            for e in u.get("employees", []):
+                n += 1
+                dn = f"cn={e['id']},ou=Ansatte,{SUFFIX}"
+                dns.append(dn)
+                attrs = {"objectClass": ["inetOrgPerson", "user"], "cn": e["id"], "sn": "x",
+                         "objectGUID": guid(n), "displayName": e["name"], "title": e["title"],
+                         "telephoneNumber": e["phone"], "mail": e["email"],
+                         "department": u["id"], "userAccountControl": 512}  # fmt: skip
+                f.write(ldif_entry(dn, attrs))
+    return dns
+
+
+def advice_while_syncing(seconds: float, rate: float) -> None:
+    """POST /api/v1/advice over HTTP on the served demo at `rate` a second: p50, p99, max
+    and errors with no sync (the reference), then while `omstilling sync` runs again and
+    again in another process, each run after 30 people's titles changed in AD."""
+    import secrets
+    import threading
+
+    import httpx
+    import yaml
+
+    from omstilling import accounts
+    from omstilling.demo.build import build_demo
+    from omstilling.demo.org import demo_organisation
+    from omstilling.store.db import make_engine
+
+    with tempfile.TemporaryDirectory(prefix="omst-sync-advice-") as tmp:
+        folder = Path(tmp)
+        info = build_demo(folder)
+        doc = demo_organisation()
+        (folder / "slapd").mkdir()
+        dns = demo_ldif(folder / "demo.ldif", doc)
+        server_gen = start_slapd(folder / "slapd", folder / "demo.ldif")
+        slapd = next(server_gen)
+        sync_doc = {
+            "format": "omstilling-sync/1", "name": "ad",
+            "source": {"kind": "ldap", "url": slapd.url, "bind_dn": READER,
+                       "bind_password_env": ENV, "base": f"ou=Ansatte,{SUFFIX}",
+                       "preset": "active-directory"},
+            "fields": {"login": ""},
+            "units": {"by": "department", "map": {u["id"]: u["id"] for u in doc["units"]}},
+        }  # fmt: skip
+        (folder / "ad.yaml").write_text(yaml.safe_dump(sync_doc, allow_unicode=True))
+        token = accounts.create_token(make_engine(info.url), "bench", ["advice:read"])
+        port = free_port()
+        env = {**os.environ, "OMSTILLING_SECRET_KEY": secrets.token_urlsafe(32)}
+        cmd = [sys.executable, "-m", "omstilling", "serve", "--db", info.url, "--port", str(port)]
+        served = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        questions = ["pas", "kontanthjælp", "byggetilladelse", "sygedagpenge", "affald", "skat"]
+        try:
+            while True:
+                try:
+                    if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+
+            def load() -> tuple[list[float], int]:
+                latencies, errors = [], 0
+                start = time.perf_counter()
+                for i in range(int(rate * seconds)):
+                    due = start + i / rate
+                    if (wait := due - time.perf_counter()) > 0:
+                        time.sleep(wait)
+                    try:
+                        r = client.post("/api/v1/advice", json={"q": questions[i % 6]})
+                        errors += r.status_code != 200
+                    except httpx.HTTPError:
+                        errors += 1
+                    latencies.append((time.perf_counter() - due) * 1000)  # from when due
+                return latencies, errors
+
+            reference, ref_errors = load()
+            stop = threading.Event()
+            runs: list[float] = []
+
+            def syncing() -> None:
+                admin = slapd.admin()
+                sync_env = {**os.environ, ENV: READER_PASSWORD}
+                round_ = 0
+                while not stop.is_set():
+                    round_ += 1
+                    for dn in dns[round_ % 10 :: 10][:30]:
+                        admin.modify(dn, {"title": [(MODIFY_REPLACE, [f"Titel {round_}"])]})
+                    t = time.perf_counter()
+                    subprocess.run(
+                        [sys.executable, "-m", "omstilling", "sync", "--force",
+                         str(folder / "ad.yaml"), "--db", info.url],
+                        env=sync_env, capture_output=True, check=True,
+                    )  # fmt: skip
+                    runs.append(time.perf_counter() - t)
+
+            thread = threading.Thread(target=syncing, daemon=True)
+            thread.start()
+            during, errors = load()
+            stop.set()
+            thread.join(120)
+
+            def pct(values: list[float], p: float) -> float:
+                ordered = sorted(values)
+                return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+            for name, values, errs in (("no sync", reference, ref_errors),
+                                       ("while syncing", during, errors)):  # fmt: skip
+                print(
+                    f"advice {name}: n {len(values)}, p50 {pct(values, 50):.1f} ms, "
+                    f"p99 {pct(values, 99):.1f} ms, max {max(values):.1f} ms, errors {errs}"
+                )
+            print(
+                f"syncs during the load: {len(runs)} (each {min(runs, default=0):.1f}-"
+                f"{max(runs, default=0):.1f} s); ratio of the p99s "
+                f"{pct(during, 99) / pct(reference, 99):.2f}; load {os.getloadavg()}"
+            )
+        finally:
+            served.terminate()
+            served.wait(30)
+            server_gen.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--units", type=int, default=2_000)
+    parser.add_argument("--advice", action="store_true", help="advice p99 while syncing")
+    parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--step", nargs=2, metavar=("DB", "SYNC_FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         step(*args.step)
+        return
+    if args.advice:
+        advice_while_syncing(10.0 if args.quick else args.seconds, 50.0)
         return
     people, units = (5_000, 200) if args.quick else (args.people, args.units)
     with tempfile.TemporaryDirectory(prefix="omst-sync-bench-") as tmp:

@@ -123,16 +123,16 @@ def _read(conn: Connection, config: SyncConfig, src: LdapSource, progress: Progr
         if item.get("type") != "searchResEntry":
             continue
         dn = item["dn"]
-        raw = {k.casefold(): v for k, v in item["raw_attributes"].items()}
+        raw = item["raw_attributes"]  # ldap3's CaseInsensitiveDict: names in any case
         count += 1
         if count % 1000 == 0:
             progress(count)
-        if ad and _disabled(raw.get(UAC.casefold())):
+        if ad and _disabled(raw.get(UAC)):
             result.skipped += 1
             continue
         values = {}
         for f, attr in by_field.items():
-            value = _first(raw.get(attr.casefold()), attr)
+            value = _first(raw.get(attr), attr)
             if value:
                 values[f] = value
         ident = values.get("external_id")
@@ -146,7 +146,7 @@ def _read(conn: Connection, config: SyncConfig, src: LdapSource, progress: Progr
             )
         first_dn[ident] = dn
         if unit_attr is not None:
-            unit = _first(raw.get(unit_attr.casefold()), unit_attr)
+            unit = _first(raw.get(unit_attr), unit_attr)
             keys: tuple[str, ...] = (unit,) if unit else ()
         else:
             keys = tuple(v for a, v, _ in parse_dn(dn) if a.casefold() == "ou")

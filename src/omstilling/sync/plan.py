@@ -194,6 +194,9 @@ class _Run:
             report.added.append(new.name)
         else:
             self.seen.add(old.id)
+            same = all(getattr(old, f) == v for f, v in owned.items())
+            if same and old.source == name and old.unit == unit_id:
+                return  # the usual case of a re-sync: nothing to make
             new = dataclasses.replace(old, **owned, source=name, unit=unit_id)
             if new == old:
                 return

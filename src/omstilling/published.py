@@ -35,7 +35,7 @@ from omstilling.domain.organisation import Organisation
 from omstilling.domain.search import SearchIndex
 from omstilling.domain.search.update import patched
 from omstilling.errors import Unavailable
-from omstilling.store import org_patch
+from omstilling.store import notify, org_patch
 from omstilling.store.org_patch import Changed
 from omstilling.store.organisation import current_revision, load_organisation, on_write
 
@@ -201,11 +201,15 @@ class Published:
             return self._cond.wait_for(lambda: self._served >= ticket, timeout=timeout)
 
     def _written(self) -> None:
-        """A write in this process has committed: build it, and let the writer see it."""
+        """A write has committed: build it. A writer in this process waits to see its own
+        change; another process's write (told by the relay) only asks for the build, so the
+        relay's thread never waits on the builder."""
         self._checked_at = 0.0
         builder = self._thread
         if builder is not None and builder.is_alive() and threading.current_thread() is not builder:
-            self.wait_for(self.request())
+            ticket = self.request()
+            if not notify.relayed():
+                self.wait_for(ticket)
 
     def _run(self) -> None:
         while True:

@@ -25,8 +25,10 @@ class Heard:
     def __init__(self) -> None:
         self.presence = threading.Event()
         self.organisation = threading.Event()
+        self.relayed: list[bool] = []
 
     def on_presence(self) -> None:
+        self.relayed.append(notify.relayed())
         self.presence.set()
 
     def on_organisation(self) -> None:
@@ -47,6 +49,8 @@ def test_a_write_in_another_process_reaches_the_listeners_of_its_topic(postgres_
         subprocess.run([sys.executable, "-c", WRITE, postgres_url, "presence"], check=True)
         assert heard.presence.wait(5)
         print(f"heard {time.monotonic() - started:.3f} s after the writer started")
+        # Told by the relay: the listener knows no writer here waits (it must not block).
+        assert heard.relayed == [True]
         assert not heard.organisation.is_set()
         subprocess.run([sys.executable, "-c", WRITE, postgres_url, "organisation"], check=True)
         assert heard.organisation.wait(5)
@@ -55,6 +59,7 @@ def test_a_write_in_another_process_reaches_the_listeners_of_its_topic(postgres_
         heard.presence.clear()
         notify.written("presence", engine)
         assert heard.presence.is_set()
+        assert heard.relayed == [True, False]  # a write here: its writer may wait
         time.sleep(0.5)
         assert relay.received == received
     finally:

@@ -46,6 +46,16 @@ def written(topic: Topic, engine: Engine) -> None:
         _announce(topic, engine)
 
 
+_relaying = threading.local()
+
+
+def relayed() -> bool:
+    """Is the listener being called for another process's write (by a `Relay`)? Such a
+    listener has no writer in this process waiting to see its change: it should only
+    ask for the work, never wait for it (the relay's thread serves every notice)."""
+    return bool(getattr(_relaying, "active", False))
+
+
 def _call(topic: Topic, url: URL) -> None:
     with _lock:
         _listeners[:] = [entry for entry in _listeners if entry[2]() is not None]
@@ -131,10 +141,13 @@ class Relay:
             if self._stop.is_set():
                 return
             pending.clear()
+            _relaying.active = True
             try:
                 _call(topic, self.url)
             except Exception:
                 log.exception("a listener of %s writes failed", topic)
+            finally:
+                _relaying.active = False
 
     def close(self) -> None:
         """Stop calling listeners now; the listening thread ends by itself within half a

@@ -44,3 +44,31 @@ def csrf(client: TestClient, path: str = "/tavler") -> str:
     found = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get(path).text)
     assert found
     return found.group(1)
+
+
+def mini_app(
+    engine: Any,
+    db_url: str,
+    *users: tuple[str, str] | tuple[str, str, dict[str, Any]],
+    doc: dict[str, Any] | None = None,
+    clock: Any = MONDAY_10,
+    **settings: Any,
+) -> Any:
+    """The app over the mini municipality (or `doc`, a changed copy of it), with these
+    accounts (name, role[, add_user's keywords]) signing in with PASSWORD, and a frozen
+    clock (a moment, or a callable the test moves)."""
+    from omstilling import accounts, orgfile
+    from omstilling.settings import Settings
+    from omstilling.store.organisation import import_organisation
+    from omstilling.web.app import create_app
+    from tests.conftest import mini_text
+
+    org = orgfile.parse_data(doc).organisation if doc is not None else None
+    import_organisation(
+        engine, org or orgfile.parse_text(mini_text()), file_revision=None, actor="test"
+    )
+    for name, role, *more in users:
+        accounts.add_user(engine, name, role, PASSWORD, **(more[0] if more else {}))
+    application = create_app(Settings(database_url=db_url, **settings), engine=engine)
+    application.state.clock = clock if callable(clock) else (lambda: clock)
+    return application

@@ -11,13 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from omstilling import accounts, orgfile
-from omstilling.settings import Settings
+from omstilling import accounts
 from omstilling.store.account_models import ConsoleAction, LoginAttempt
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
 from tests.conftest import api_client, mini_text
-from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
+from tests.web.session import PASSWORD, browser, csrf, mini_app, post_login
 
 
 @pytest.fixture
@@ -25,15 +22,14 @@ def app(engine: Engine, db_url: str) -> FastAPI:
     doc = yaml.safe_load(mini_text())
     # A name that tries to inject markup must show as text everywhere.
     doc["units"][3]["employees"][3]["name"] = "Niels <script>alert(1)</script> Bak"
-    import_organisation(
-        engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="test"
+    return mini_app(
+        engine,
+        db_url,
+        ("op", "operator", {"display_name": "Olga Operatør"}),
+        ("mette", "employee", {"employee_id": "mette-jobcenter"}),
+        ("red", "editor", {"unit_id": "jobcenter"}),
+        doc=doc,
     )
-    accounts.add_user(engine, "op", "operator", PASSWORD, display_name="Olga Operatør")
-    accounts.add_user(engine, "mette", "employee", PASSWORD, employee_id="mette-jobcenter")
-    accounts.add_user(engine, "red", "editor", PASSWORD, unit_id="jobcenter")
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = lambda: MONDAY_10
-    return application
 
 
 @pytest.fixture

@@ -15,15 +15,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from omstilling import accounts, orgfile
+from omstilling import accounts
 from omstilling.calls.events import CallEventIn
 from omstilling.live import call_payloads
-from omstilling.settings import Settings
 from omstilling.store.account_models import ConsoleAction
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
-from tests.conftest import api_client, mini_text
-from tests.web.session import PASSWORD, browser, csrf, post_login
+from tests.conftest import api_client
+from tests.web.session import PASSWORD, browser, csrf, mini_app, post_login
 
 TZ = ZoneInfo("Europe/Copenhagen")
 T0 = datetime(2026, 12, 1, 10, 0, 0, tzinfo=TZ)  # a Tuesday, Jobcenter open
@@ -46,12 +43,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(engine: Engine, db_url: str, clock: Clock) -> FastAPI:
-    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
-    accounts.add_user(engine, "op", "operator", PASSWORD, agent="PJSIP/3101")
-    accounts.add_user(engine, "emp", "employee", PASSWORD, employee_id="jens-jobcenter")
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = clock
-    return application
+    return mini_app(
+        engine,
+        db_url,
+        ("op", "operator", {"agent": "PJSIP/3101"}),
+        ("emp", "employee", {"employee_id": "jens-jobcenter"}),
+        clock=clock,
+    )
 
 
 @pytest.fixture

@@ -11,15 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from omstilling import accounts, orgfile
 from omstilling.clock import utc
-from omstilling.settings import Settings
 from omstilling.store.account_models import ConsoleAction
 from omstilling.store.console_log import ERRAND_MAX, LOGGED, LOGGED_AS, log_action
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
-from tests.conftest import mini_text
-from tests.web.session import PASSWORD, browser, csrf, post_login
+from tests.web.session import browser, csrf, mini_app, post_login
 
 # A moment far from the wall clock, so a row stamped with datetime.now() cannot pass.
 FROZEN = datetime(2026, 3, 2, 9, 41, 7, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -27,11 +22,7 @@ FROZEN = datetime(2026, 3, 2, 9, 41, 7, tzinfo=ZoneInfo("Europe/Copenhagen"))
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
-    accounts.add_user(engine, "op", "operator", PASSWORD)
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = lambda: FROZEN
-    return application
+    return mini_app(engine, db_url, ("op", "operator"), clock=FROZEN)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
 from omstilling.web.dial_links import caller_link
 from tests.conftest import mini_text
-from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
+from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, mini_app, post_login
 
 TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -33,14 +33,13 @@ def app(engine: Engine, db_url: str) -> FastAPI:
         for e in unit.get("employees", []):
             if e["id"] == "mette-jobcenter":
                 e["extension"] = "3101"
-    import_organisation(
-        engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="test"
+    return mini_app(
+        engine,
+        db_url,
+        ("op", "operator", {"display_name": "Olga Operatør"}),
+        doc=doc,
+        dial_uri="sip:{extension}@pbx.example",
     )
-    accounts.add_user(engine, "op", "operator", PASSWORD, display_name="Olga Operatør")
-    settings = Settings(database_url=db_url, dial_uri="sip:{extension}@pbx.example")
-    application = create_app(settings, engine=engine)
-    application.state.clock = lambda: MONDAY_10
-    return application
 
 
 @pytest.fixture

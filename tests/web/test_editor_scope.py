@@ -19,12 +19,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from omstilling import accounts, orgfile
-from omstilling.settings import Settings
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
 from tests.conftest import mini_text
-from tests.web.session import MONDAY_10, PASSWORD, sign_in
+from tests.web.session import mini_app, sign_in
 from tests.web.test_editor import audit_rows, employee_form, org_now, post
 
 REFUSED = "hører ikke til dine enheder"
@@ -33,15 +29,14 @@ REFUSED = "hører ikke til dine enheder"
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
     doc = yaml.safe_load(mini_text())
-    import_organisation(
-        engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="import"
+    return mini_app(
+        engine,
+        db_url,
+        ("red", "editor", {"unit_id": "jobcenter"}),
+        ("chef", "editor", {"unit_id": "social-og-arbejdsmarked"}),
+        ("admin", "admin"),
+        doc=doc,
     )
-    accounts.add_user(engine, "red", "editor", PASSWORD, unit_id="jobcenter")
-    accounts.add_user(engine, "chef", "editor", PASSWORD, unit_id="social-og-arbejdsmarked")
-    accounts.add_user(engine, "admin", "admin", PASSWORD)
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = lambda: MONDAY_10
-    return application
 
 
 @pytest.fixture

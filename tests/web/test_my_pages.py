@@ -11,13 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from omstilling import accounts, orgfile
-from omstilling.settings import Settings
 from omstilling.store.account_models import ConsoleAction
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
-from tests.conftest import mini_text
-from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
+from tests.web.session import browser, csrf, mini_app, post_login
 
 OFFICIAL = "mandag 9.00-18.00, tirsdag-torsdag 9.00-16.00, fredag 9.00-14.00"
 CALL = {"caller_name": "Karen Jensen", "caller_phone": "20 30 40 50", "text": "Om sin sag"}
@@ -25,12 +20,12 @@ CALL = {"caller_name": "Karen Jensen", "caller_phone": "20 30 40 50", "text": "O
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="t")
-    accounts.add_user(engine, "mette", "employee", PASSWORD, employee_id="mette-jobcenter")
-    accounts.add_user(engine, "anne", "employee", PASSWORD, employee_id="anne-familie")
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = lambda: MONDAY_10
-    return application
+    return mini_app(
+        engine,
+        db_url,
+        ("mette", "employee", {"employee_id": "mette-jobcenter"}),
+        ("anne", "employee", {"employee_id": "anne-familie"}),
+    )
 
 
 @pytest.fixture

@@ -12,20 +12,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from omstilling import orgfile
 from omstilling.calls.models import CallEvent
-from omstilling.settings import Settings
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
-from tests.conftest import api_client, mini_text
+from tests.conftest import api_client
+from tests.web.session import mini_app
 
 EVENT = {"call_id": "1796111000.1", "type": "queued", "at": "2026-12-01T10:00:00+01:00"}
 
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="t")
-    return create_app(Settings(database_url=db_url), engine=engine)
+    return mini_app(engine, db_url)
 
 
 @pytest.fixture

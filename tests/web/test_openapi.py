@@ -12,13 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from omstilling import orgfile
-from omstilling.settings import Settings
-from omstilling.store.organisation import import_organisation
 from omstilling.web.api.errors import allowed_methods
-from omstilling.web.app import create_app
-from tests.conftest import api_client, mini_text
-from tests.web.session import MONDAY_10
+from tests.conftest import api_client
+from tests.web.session import mini_app
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ERROR = "#/components/schemas/Error"
@@ -27,10 +23,7 @@ VALIDATION = "#/components/schemas/ValidationErrors"
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="t")
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = lambda: MONDAY_10
-    return application
+    return mini_app(engine, db_url)
 
 
 @pytest.fixture

@@ -7,19 +7,16 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from omstilling import accounts, orgfile
-from omstilling.settings import Settings
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
-from tests.conftest import api_client, mini_text
+from omstilling import accounts
+from tests.conftest import api_client
+from tests.web.session import mini_app
 
 AWAY = {"from": "2026-11-30T09:00", "until": "2026-11-30T12:00"}
 
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="test")
-    return create_app(Settings(database_url=db_url), engine=engine)
+    return mini_app(engine, db_url)
 
 
 @pytest.mark.parametrize(

@@ -11,28 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from omstilling import accounts, orgfile
-from omstilling.settings import Settings
-from omstilling.store.organisation import import_organisation
-from omstilling.web.app import create_app
+from omstilling import accounts
 from omstilling.web.auth import SESSION_CACHE_SECONDS, SESSION_COOKIE, PrincipalCache
-from tests.conftest import mini_text
-from tests.web.session import MONDAY_10, PASSWORD, browser, csrf, post_login
+from tests.web.session import browser, csrf, mini_app, post_login
 
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    org = orgfile.parse_data(yaml.safe_load(mini_text())).organisation
-    import_organisation(engine, org, file_revision=None, actor="test")
-    accounts.add_user(engine, "op", "operator", PASSWORD)
-    application = create_app(Settings(database_url=db_url), engine=engine)
-    application.state.clock = lambda: MONDAY_10
-    return application
+    return mini_app(engine, db_url, ("op", "operator"))
 
 
 @pytest.fixture

@@ -216,3 +216,14 @@ def test_events_without_end_with_end_before_start_or_unknown_zone_are_skipped_an
 def test_a_feed_that_is_not_icalendar_or_is_truncated_is_refused(data: bytes, reason: str) -> None:
     with pytest.raises(FeedError, match=reason):
         read(data)
+
+
+def test_folded_lines_and_events_far_outside_the_window() -> None:
+    """Single events far from the window are left out before parsing; a folded line (RFC
+    5545 3.1) still reads whole."""
+    far = event("far", "20250101T100000", "20250101T110000", "Ferie")
+    folded = event("fold", "20261201T100000", "20261201T110000", "Sommer").replace(
+        "SUMMARY:Sommer", "SUMMARY:Sommer\n ferie\nDESCRIPTION:lang tekst\n  der fortsætter"
+    )
+    feed = read(exchange(far, folded))
+    assert [(c.code, c.start) for c in feed.codes] == [("vacation", local(2026, 12, 1, 10))]

@@ -270,14 +270,16 @@ def _values(
     entry: Entry, warnings: list[str], old: Employee | None = None
 ) -> dict[str, str | None] | None:
     """The entry's values checked one by one: a number that is no number is left out with a
-    warning (the person is kept); a value shaped like a CPR number is never kept. A number
-    whose digits are the stored one's is that number (no need to parse it again)."""
+    warning (the person is kept); a value shaped like a CPR number is never kept. A value
+    that is the stored one (a number with the stored one's digits) is taken as it is."""
     out: dict[str, str | None] = {}
     for key, raw in entry.values.items():
         value = raw.strip()
-        if key in PHONES and old is not None and _same_number(value, getattr(old, key)):
-            out[key] = getattr(old, key)
-            continue
+        if old is not None:  # what is stored passed these checks when it was stored
+            stored = getattr(old, key)
+            if value == stored or (key in PHONES and _same_number(value, stored)):
+                out[key] = stored
+                continue
         if looks_like_cpr(value):
             warnings.append(
                 f"{entry.where}: {key} holds something shaped like a CPR number; left out"

@@ -149,3 +149,16 @@ def test_r1_5_the_operator_is_told_when_she_is_back_never_why(org_engine: Engine
     assert org is not None
     rows = [r for _, away in board(org, presence(org_engine, at), at).away for r in away]
     assert [(r.id, r.source) for r in rows] == [(WHO, "kalender")]
+
+
+def test_r1_1_back_only_when_no_code_holds_her_a_course_after_the_holiday(
+    org_engine: Engine,
+) -> None:
+    """R1.1: a holiday week and then a course on the Monday: she is expected back on
+    Tuesday morning, not on the Monday the holiday ends."""
+    holiday = event("h", "20261130", "20261205", "Ferie", tz=None, busy=None)
+    course = event("c", "20261207T080000", "20261207T160000", "Kursus", tz="Europe/Copenhagen")
+    poll(org_engine, google(holiday, course), MON)
+    at = datetime(2026, 12, 2, 10, 0, tzinfo=CPH)
+    advice = Directory(org_engine).advise(inquiry_from(employee=WHO), at).to_json()
+    assert "forventes tilbage tirsdag den 8. december kl. 9.00" in str(advice["say"])

@@ -319,6 +319,18 @@ def expected_back(
     found = next_present(org, employee_id, start)
     if found is None:
         return absence.until if absence is not None else None
+    # A code that begins where the last one ends (a second holiday week, a course on the
+    # Monday after, issue 15) moves the return on: she is back when no code holds her.
+    for _ in range(8):
+        then = presence.active_absence(employee_id, found)
+        if then is None or then.reachable:
+            return found
+        if then.until is None:
+            return None
+        later = next_present(org, employee_id, then.until)
+        if later is None:
+            return then.until
+        found = later
     return found
 
 

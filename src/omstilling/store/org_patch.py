@@ -15,13 +15,11 @@ after random edits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.sql.schema import Table
 
-from omstilling.domain.fields import children
 from omstilling.domain.organisation import (
     Employee,
     Mailing,
@@ -33,7 +31,6 @@ from omstilling.domain.organisation import (
 from omstilling.store.org_write import (
     AUDIT,
     EMPLOYEES,
-    ENTITIES,
     MAILINGS,
     NUMBERS,
     RESTRICTIONS,
@@ -42,14 +39,19 @@ from omstilling.store.org_write import (
     STATE,
     TASKS,
     UNITS,
-    child_table,
 )
-from omstilling.store.organisation import _declared, _task, municipality_of, unit_of
+from omstilling.store.organisation import (
+    chunked,
+    declared_lists,
+    municipality_of,
+    task_of,
+    unit_of,
+    with_lists,
+)
 
 Changed = dict[str, set[str]]  # ids by entity: municipality, unit, task, employee, mailing
 
 MAX_PATCHED = 2_000  # entities; a larger change is loaded whole (on the builder's thread)
-CHUNK = 500  # ids in one IN (...)
 
 
 def changed_since(conn: Connection, revision: int, to: int) -> Changed | None:
@@ -109,48 +111,13 @@ def patch(conn: Connection, org: Organisation) -> tuple[Organisation, Changed] |
     return _in_stored_order(conn, patched, bool(units), bool(mailings)), changed
 
 
-def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), CHUNK):
-        yield ordered[i : i + CHUNK]
-
-
 def _rows(conn: Connection, table: Table, ids: set[str]) -> dict[str, Any]:
     """The rows of `ids` still in the organisation, by id."""
     out: dict[str, Any] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         query = select(table).where(table.c.id.in_(chunk), table.c.removed_at.is_(None))
         out.update((r.id, r) for r in conn.execute(query))
     return out
-
-
-def _lists(conn: Connection, cls: type[Any], owner: str, ids: set[str]) -> dict[str, Any]:
-    """The declared lists of the entities `ids` of `cls`, by field, then owner."""
-    out: dict[str, dict[str, tuple[str, ...]]] = {}
-    for d in children(cls):
-        table, column = child_table(d)
-        grouped: dict[str, list[str]] = defaultdict(list)
-        for chunk in _chunks(ids):
-            query = (
-                select(table.c[owner], table.c[column])
-                .where(table.c[owner].in_(chunk))
-                .order_by(table.c[owner], table.c.position)
-            )
-            for key, value in conn.execute(query):
-                grouped[key].append(value)
-        out[d.name] = {k: tuple(v) for k, v in grouped.items()}
-    return out
-
-
-def _with_lists(cls: type[Any], row: Any, lists: dict[str, Any]) -> dict[str, Any]:
-    kw = _declared(cls, row)
-    for d in children(cls):
-        kw[d.name] = lists[d.name].get(row.id, ())
-    return kw
-
-
-def _owner(cls: type[Any]) -> str:
-    return next(owner for _, c, _, owner in ENTITIES if c is cls)
 
 
 Build = Any  # (conn, rows by id) -> objects by id
@@ -167,30 +134,29 @@ def _load(conn: Connection, table: Table, ids: set[str], build: Build) -> dict[s
 
 def _task_of(conn: Connection) -> Build:
     def build(rows: dict[str, Any]) -> dict[str, Task]:
-        lists = _lists(conn, Task, _owner(Task), set(rows))
+        lists = declared_lists(conn, Task, set(rows))
         rules: dict[str, list[Any]] = defaultdict(list)
-        for chunk in _chunks(rows):
+        for chunk in chunked(rows):
             query = select(RULES).where(RULES.c.task_id.in_(chunk)).order_by(RULES.c.position)
             for r in conn.execute(query):
                 rules[r.task_id].append(r)
-        by_class = {(Task, name): values for name, values in lists.items()}
-        return {i: _task(r, by_class, rules) for i, r in rows.items()}
+        return {i: task_of(r, lists, rules) for i, r in rows.items()}
 
     return build
 
 
 def _employee_of(conn: Connection) -> Build:
     def build(rows: dict[str, Any]) -> dict[str, Employee]:
-        lists = _lists(conn, Employee, _owner(Employee), set(rows))
-        return {i: Employee(**_with_lists(Employee, r, lists)) for i, r in rows.items()}
+        lists = declared_lists(conn, Employee, set(rows))
+        return {i: Employee(**with_lists(Employee, r, lists)) for i, r in rows.items()}
 
     return build
 
 
 def _mailing_of(conn: Connection) -> Build:
     def build(rows: dict[str, Any]) -> dict[str, Mailing]:
-        lists = _lists(conn, Mailing, _owner(Mailing), set(rows))
-        return {i: Mailing(**_with_lists(Mailing, r, lists)) for i, r in rows.items()}
+        lists = declared_lists(conn, Mailing, set(rows))
+        return {i: Mailing(**with_lists(Mailing, r, lists)) for i, r in rows.items()}
 
     return build
 
@@ -211,8 +177,8 @@ def _units(conn: Connection, ids: set[str]) -> dict[str, Unit | None]:
     """The units `ids` as stored now, with their numbers, rules and lists; None if gone."""
     out: dict[str, Unit | None] = dict.fromkeys(ids)
     rows = _rows(conn, UNITS, ids)
-    lists = _lists(conn, Unit, _owner(Unit), set(rows))
-    for chunk in _chunks(rows):
+    lists = declared_lists(conn, Unit, set(rows))
+    for chunk in chunked(rows):
         numbers: dict[str, list[Number]] = defaultdict(list)
         query = select(NUMBERS).where(NUMBERS.c.unit_id.in_(chunk))
         for n in conn.execute(query.order_by(NUMBERS.c.unit_id, NUMBERS.c.position)):
@@ -230,7 +196,7 @@ def _units(conn: Connection, ids: set[str]) -> dict[str, Unit | None]:
             r = rows[uid]
             sec, res = secretaries.get(uid), restrictions.get(uid)
             listed = (tasks.get(uid, ()), employees.get(uid, ()))
-            own = _with_lists(Unit, r, lists)
+            own = with_lists(Unit, r, lists)
             out[uid] = unit_of(own, r, numbers.get(uid, []), sec, res, listed)
     return out
 

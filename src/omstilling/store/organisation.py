@@ -97,23 +97,48 @@ def _declared(cls: type[Any], row: Any) -> dict[str, Any]:
     return {d.name: values[d.column] for d in columns(cls)}
 
 
-def _lists(conn: Connection) -> dict[tuple[type[Any], str], dict[str, tuple[str, ...]]]:
-    """Every declared list kept in a table of its own, by entity class and field, then owner."""
-    out: dict[tuple[type[Any], str], dict[str, tuple[str, ...]]] = {}
-    for _, cls, _, owner in ENTITIES:
-        for d in children(cls):
-            table, column = child_table(d)
-            grouped: dict[str, list[str]] = defaultdict(list)
-            query = select(table.c[owner], table.c[column]).order_by(
-                table.c[owner], table.c.position
-            )
-            for key, value in conn.execute(query):
+CHUNK = 500  # ids in one IN (...)
+Lists = dict[tuple[type[Any], str], dict[str, tuple[str, ...]]]
+
+
+def chunked(ids: Iterable[str]) -> Iterable[list[str]]:
+    """The ids sorted, in lists of at most CHUNK (one IN (...) each)."""
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i : i + CHUNK]
+
+
+def declared_lists(conn: Connection, cls: type[Any], ids: set[str] | None = None) -> Lists:
+    """The declared lists of `cls`'s entities kept in tables of their own (all of them, or
+    those of `ids`), by (class, field), then owner, in their order."""
+    owner = next(o for _, c, _, o in ENTITIES if c is cls)
+    out: Lists = {}
+    for d in children(cls):
+        table, column = child_table(d)
+        grouped: dict[str, list[str]] = defaultdict(list)
+        query = select(table.c[owner], table.c[column]).order_by(table.c[owner], table.c.position)
+        queries = (
+            [query]
+            if ids is None
+            else [query.where(table.c[owner].in_(chunk)) for chunk in chunked(ids)]
+        )
+        for q in queries:
+            for key, value in conn.execute(q):
                 grouped[key].append(value)
-            out[(cls, d.name)] = {k: tuple(v) for k, v in grouped.items()}
+        out[(cls, d.name)] = {k: tuple(v) for k, v in grouped.items()}
     return out
 
 
-def _with_lists(cls: type[Any], row: Any, lists: Any) -> dict[str, Any]:
+def _lists(conn: Connection) -> Lists:
+    """Every declared list of every entity."""
+    out: Lists = {}
+    for _, cls, _, _ in ENTITIES:
+        out.update(declared_lists(conn, cls))
+    return out
+
+
+def with_lists(cls: type[Any], row: Any, lists: Lists) -> dict[str, Any]:
+    """A stored row's fields and its declared lists, as `cls` takes them."""
     kw = _declared(cls, row)
     for d in children(cls):
         kw[d.name] = lists[(cls, d.name)].get(row.id, ())
@@ -134,15 +159,13 @@ def load_organisation(conn: Connection) -> Organisation | None:
     municipality = municipality_of(st)
     lists = _lists(conn)
     rules = _rules(conn)
-    tasks = [_task(r, lists, rules) for r in _rows(conn, TASKS, "unit_id", "position")]
+    tasks = [task_of(r, lists, rules) for r in _rows(conn, TASKS, "unit_id", "position")]
     employees = [
-        Employee(**_with_lists(Employee, r, lists))
+        Employee(**with_lists(Employee, r, lists))
         for r in _rows(conn, EMPLOYEES, "unit_id", "position")
     ]
     units = _units(conn, lists, tasks, employees)
-    mailings = [
-        Mailing(**_with_lists(Mailing, r, lists)) for r in _rows(conn, MAILINGS, "position")
-    ]
+    mailings = [Mailing(**with_lists(Mailing, r, lists)) for r in _rows(conn, MAILINGS, "position")]
     return Organisation(municipality, units, employees, tasks, mailings, revision=st.revision)
 
 
@@ -153,7 +176,7 @@ def _rules(conn: Connection) -> dict[str, list[Any]]:
     return out
 
 
-def _task(r: Any, lists: Any, rules: dict[str, list[Any]]) -> Task:
+def task_of(r: Any, lists: Lists, rules: dict[str, list[Any]]) -> Task:
     dist = None
     if r.distribution_by:
         default = None
@@ -168,7 +191,7 @@ def _task(r: Any, lists: Any, rules: dict[str, list[Any]]) -> Task:
             default,
         )
     return Task(
-        **_with_lists(Task, r, lists),
+        **with_lists(Task, r, lists),
         refer_to=ReferTo(r.refer_name, r.refer_number, r.refer_hours, r.refer_url)
         if r.refer_number
         else None,
@@ -194,7 +217,7 @@ def _units(
     for r in _rows(conn, UNITS, "position"):
         sec = secretaries.get(r.id)
         res = restrictions.get(r.id)
-        own = _with_lists(Unit, r, lists)
+        own = with_lists(Unit, r, lists)
         listed = (tuple(unit_tasks.get(r.id, [])), tuple(unit_emps.get(r.id, [])))
         units.append(unit_of(own, r, numbers.get(r.id, []), sec, res, listed))
     return units

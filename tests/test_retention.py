@@ -14,6 +14,8 @@ from omstilling.messages import Change, NewMessage
 from omstilling.retention import RetentionRun, run_retention
 from omstilling.settings import Settings
 from omstilling.store import presence as store
+from omstilling.store.account_models import ConsoleAction
+from omstilling.store.console_log import log_action
 from omstilling.store.message_models import MessageRow
 from omstilling.store.models import AbsenceRow
 from omstilling.store.organisation import import_organisation
@@ -61,6 +63,15 @@ def _seed(engine: Engine, settings: Settings) -> None:
     _closed_message(engine, settings, 45)  # past 30 days: goes
     _closed_message(engine, settings, 5)  # stays
     import_files(engine, [HANDCOUNT])  # 17 calls with numbers, all older than 90 days
+    for days_ago in (120, 10):  # the console's errands: the old one goes, the recent stays
+        log_action(
+            engine,
+            "transfer",
+            at=NOW - timedelta(days=days_ago),
+            user_id=None,
+            unit="jobcenter",
+            errand="Bo Hansens ansøgning om kontanthjælp",
+        )
 
 
 def _left(engine: Engine) -> tuple[int, int, int]:
@@ -88,11 +99,15 @@ def test_one_run_purges_absences_messages_and_caller_numbers_past_their_retentio
         message_days=30,
         caller_numbers=17 + 17,  # every record and every ENTERQUEUE event
         caller_days=90,
+        errands=1,
     )
     assert _left(org_engine) == (2, 1, 0)
+    with org_engine.connect() as conn:
+        errands = conn.execute(select(ConsoleAction.errand).order_by(ConsoleAction.at)).scalars()
+        assert list(errands) == ["", "Bo Hansens ansøgning om kontanthjælp"]
     # Nothing is left to do at the same moment: a second run changes nothing.
     again = run_retention(org_engine, NOW, settings)
-    assert (again.absences, again.messages, again.caller_numbers) == (0, 0, 0)
+    assert (again.absences, again.messages, again.caller_numbers, again.errands) == (0, 0, 0, 0)
 
 
 def test_the_retention_follows_the_settings_and_the_override(

@@ -4,7 +4,8 @@ One function, so the command line (`omstilling purge`), a scheduler or the web c
 the same thing: ended sick and private absence codes go after
 OMSTILLING_SENSITIVE_ABSENCE_RETENTION_DAYS, closed messages (the caller's name, number
 and text) after OMSTILLING_MESSAGE_RETENTION_DAYS, and caller numbers of calls become
-keyed hashes after OMSTILLING_CALLER_NUMBER_RETENTION_DAYS. Each step commits on its
+keyed hashes after OMSTILLING_CALLER_NUMBER_RETENTION_DAYS, as the errands the console
+logged for calls are blanked. Each step commits on its
 own, so a run that stops half way leaves what it did done, and running again is safe.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 from omstilling.calls.retention import purge_caller_numbers
 from omstilling.messages import purge_closed_messages
 from omstilling.settings import Settings
+from omstilling.store.console_log import purge_errands
 from omstilling.store.presence import purge_sensitive_absences
 
 __all__ = ["RetentionRun", "run_retention"]
@@ -33,6 +35,7 @@ class RetentionRun:
     message_days: int
     caller_numbers: int
     caller_days: int
+    errands: int = 0  # console errands blanked, after caller_days too
 
 
 def run_retention(
@@ -48,4 +51,5 @@ def run_retention(
     messages = purge_closed_messages(engine, now, message_days)
     caller_days = settings.caller_number_retention_days
     numbers = purge_caller_numbers(engine, now, caller_days, key=settings.caller_hash_key)
-    return RetentionRun(absences, keep, messages, message_days, numbers, caller_days)
+    errands = purge_errands(engine, now, caller_days)
+    return RetentionRun(absences, keep, messages, message_days, numbers, caller_days, errands)

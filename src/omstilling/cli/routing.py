@@ -193,7 +193,7 @@ def purge_cmd(
     db: DbOption = None,
 ) -> None:
     """Delete personal data past its retention: sick and private codes, closed messages,
-    caller numbers (to keyed hashes)."""
+    caller numbers (to keyed hashes), the console's errands."""
     from omstilling.retention import run_retention
     from omstilling.settings import Settings
 
@@ -205,3 +205,4 @@ def purge_cmd(
     )
     typer.echo(f"purged {run.messages} closed message(s) older than {run.message_days} days")
     typer.echo(f"hashed {run.caller_numbers} caller number(s) older than {run.caller_days} days")
+    typer.echo(f"blanked {run.errands} console errand(s) older than {run.caller_days} days")

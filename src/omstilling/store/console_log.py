@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from omstilling.clock import utc
 from omstilling.domain.citizen import free_text
@@ -20,7 +20,14 @@ from omstilling.domain.danish import parse_phone
 from omstilling.errors import Invalid
 from omstilling.store.account_models import ConsoleAction
 
-__all__ = ["ERRAND_MAX", "LOGGED", "LOGGED_AS", "checked_call_id", "log_action"]
+__all__ = [
+    "ERRAND_MAX",
+    "LOGGED",
+    "LOGGED_AS",
+    "checked_call_id",
+    "log_action",
+    "purge_errands",
+]
 
 # What the statistics count each console action as: a transfer to the secretary is
 # a transfer, a referral gives a number, handling the call oneself answers it here.
@@ -103,3 +110,20 @@ def log_action(
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def purge_errands(engine: Engine, now: datetime, days: int) -> int:
+    """Blank the errands logged more than `days` ago: free text that may name the
+    citizen's matter, kept as long as the call's caller number (the figures keep the
+    rest of the row: action, unit, answered). How many were blanked."""
+    if days < 1:
+        raise ValueError("the retention must be at least 1 day")
+    before = utc(now) - timedelta(days=days)
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                update(ConsoleAction)
+                .where(ConsoleAction.at < before, ConsoleAction.errand != "")
+                .values(errand="")
+            ).rowcount
+        )

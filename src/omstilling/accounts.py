@@ -100,12 +100,14 @@ class Principal:
         return scope in self.scopes
 
     @property
-    def is_admin(self) -> bool:
+    def edits_every_unit(self) -> bool:
+        """An admin, or a system with a directory:write token (an HR or directory
+        integration): may edit every unit. Not an admin for anything else."""
         return self.role == "admin" or (self.kind == "token" and "directory:write" in self.scopes)
 
     def may_edit_unit(self, org: Organisation, unit_id: str) -> bool:
         """Admins edit everything; a unit editor their unit and the units below it."""
-        if self.is_admin:
+        if self.edits_every_unit:
             return True
         if self.role != "editor" or self.unit_id is None or unit_id not in org.units:
             return False

@@ -61,7 +61,7 @@ def editable(request: Request, user: Principal, unit_id: str) -> tuple[Organisat
 
 def edit_scope(org: Organisation, user: Principal) -> frozenset[str] | None:
     """The units whose tasks and people this user may name: None (all) for an admin."""
-    return None if user.is_admin else editscope.editor_units(org, user.unit_id)
+    return None if user.edits_every_unit else editscope.editor_units(org, user.unit_id)
 
 
 # --- the list ------------------------------------------------------------------------------------

@@ -86,6 +86,29 @@ def test_the_cli_import_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_validate_names_every_text_past_its_column_as_an_import_would(tmp_path: Path) -> None:
+    """`omstilling validate` used to say "valid" for a file `import` then refused."""
+    data = doc(address="Vej " + "9" * 400)
+    employee = next(u for u in data["units"] if u["id"] == "jobcenter")["employees"][0]
+    employee["title"] = "T" * 301
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    done = subprocess.run(
+        [sys.executable, "-m", "omstilling", "validate", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "units[jobcenter].address: at most 300 characters, got 404" in done.stderr
+    assert f"employees[{employee['id']}].title: at most 300 characters, got 301" in done.stderr
+    assert "valid (" not in done.stdout and "9" * 400 not in done.stderr
+    path.write_text(mini_text())
+    ok = subprocess.run(
+        [sys.executable, "-m", "omstilling", "validate", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ok.returncode == 0 and "valid (" in ok.stdout
+
+
 def test_the_unit_editor_shows_a_text_past_its_column_and_saves_nothing(engine: Engine) -> None:
     from omstilling import accounts
     from omstilling.settings import Settings

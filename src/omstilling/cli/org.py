@@ -13,6 +13,7 @@ from omstilling.cli import app
 from omstilling.cli.common import CommandGroup, DbOption, database_url, fail, open_engine
 from omstilling.domain.orgdiff import Change
 from omstilling.store import db as store_db
+from omstilling.store.org_write import TooLong, check_organisation_widths
 from omstilling.store.organisation import StaleRevision, import_organisation, load_organisation
 
 db_app = CommandGroup(help="The database schema.", no_args_is_help=True)
@@ -65,6 +66,12 @@ def validate(file: FileArg) -> None:
     for w in result.warnings:
         typer.echo(f"{file}: warning: {w}", err=True)
     org = result.organisation
+    try:
+        check_organisation_widths(org)  # what an import would refuse, said now
+    except TooLong as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(
         f"{file}: valid ({len(org.units)} units, {len(org.employees)} employees, "
         f"{len(org.tasks)} tasks, {len(org.mailings)} mailings)"

@@ -245,14 +245,19 @@ def write_changes(
             _write_list(conn, d, owner, _present(org, entity, touched[entity]))
 
 
-def _write_list(conn: Connection, d: Declared, owner: str, entities: list[Any]) -> None:
+def _list_rows(d: Declared, owner: str, entities: list[Any]) -> list[dict[str, Any]]:
     """A declared list's rows, one per value, in order."""
-    table, column = child_table(d)
-    rows = [
+    column = child_table(d)[1]
+    return [
         {owner: x.id, "position": i, column: value}
         for x in entities
         for i, value in enumerate(getattr(x, d.name))
     ]
+
+
+def _write_list(conn: Connection, d: Declared, owner: str, entities: list[Any]) -> None:
+    table, column = child_table(d)
+    rows = _list_rows(d, owner, entities)
     if table.c[column].primary_key:
         # A value that belongs to one owner only (a queue) may move: free it first.
         _delete_children(conn, table, column, [r[column] for r in rows])
@@ -260,6 +265,11 @@ def _write_list(conn: Connection, d: Declared, owner: str, entities: list[Any]) 
 
 
 def _write_unit_children(conn: Connection, units: list[Unit]) -> None:
+    for table, rows in _unit_child_rows(units):
+        _executemany(conn, insert(table), rows)
+
+
+def _unit_child_rows(units: list[Unit]) -> list[tuple[Table, list[dict[str, Any]]]]:
     numbers: list[dict[str, Any]] = []
     secs: list[dict[str, Any]] = []
     restr: list[dict[str, Any]] = []
@@ -285,27 +295,52 @@ def _write_unit_children(conn: Connection, units: list[Unit]) -> None:
                     "number": u.transfer_only_to.number,
                 }
             )
-    for table, rows in ((NUMBERS, numbers), (SECRETARIES, secs), (RESTRICTIONS, restr)):
-        _executemany(conn, insert(table), rows)
+    return [(NUMBERS, numbers), (SECRETARIES, secs), (RESTRICTIONS, restr)]
+
+
+def _task_rule_rows(tasks: list[Task]) -> list[dict[str, Any]]:
+    return [
+        {
+            "task_id": t.id,
+            "position": i,
+            "match": r.match,
+            "employee_id": r.target.employee,
+            "unit_id": r.target.unit,
+        }
+        for t in tasks
+        if t.distribution
+        for i, r in enumerate(t.distribution.rules)
+    ]
 
 
 def _write_task_rules(conn: Connection, tasks: list[Task]) -> None:
-    _executemany(
-        conn,
-        insert(RULES),
-        [
-            {
-                "task_id": t.id,
-                "position": i,
-                "match": r.match,
-                "employee_id": r.target.employee,
-                "unit_id": r.target.unit,
-            }
-            for t in tasks
-            if t.distribution
-            for i, r in enumerate(t.distribution.rules)
-        ],
-    )
+    _executemany(conn, insert(RULES), _task_rule_rows(tasks))
+
+
+def check_organisation_widths(org: Organisation) -> None:
+    """Every text of the whole organisation within its column, as an import would write it,
+    without a database (`omstilling validate`): TooLong naming each one."""
+    units = list(org.units.values())
+    batches: list[tuple[Table, list[dict[str, Any]]]] = [(STATE, [_state_row(org.municipality)])]
+    lists: dict[str, list[Any]] = {
+        "unit": units,
+        "task": list(org.tasks.values()),
+        "employee": list(org.employees.values()),
+        "mailing": list(org.mailings.values()),
+    }
+    for entity, cls, table, owner in ENTITIES:
+        batches.append((table, [entity_row(x, i) for i, x in enumerate(lists[entity])]))
+        batches += [(child_table(d)[0], _list_rows(d, owner, lists[entity])) for d in children(cls)]
+    batches += _unit_child_rows(units)
+    batches.append((RULES, _task_rule_rows(lists["task"])))
+    problems: list[str] = []
+    for table, rows in batches:
+        try:
+            check_widths(table, rows)
+        except TooLong as exc:
+            problems += exc.problems
+    if problems:
+        raise TooLong(problems)
 
 
 def audit(

@@ -150,9 +150,10 @@ def write_config(folder: Path) -> tuple[Path, Path]:
     return conf, cert
 
 
-def start_slapd(folder: Path, more_ldif: Path | None = None) -> Iterator[Slapd]:
+def start_slapd(folder: Path, more_ldif: Path | None = None, nice: int = 0) -> Iterator[Slapd]:
     """slapd on free ports, its database loaded offline by slapadd (the base entries, then
-    `more_ldif`), stopped when the generator closes."""
+    `more_ldif`), stopped when the generator closes. `nice`: its CPU priority (a benchmark
+    stands in for a directory on another machine)."""
     conf, cert = write_config(folder)
     base = folder / "base.ldif"
     base.write_text(base_ldif(), encoding="utf-8")
@@ -163,7 +164,16 @@ def start_slapd(folder: Path, more_ldif: Path | None = None) -> Iterator[Slapd]:
     port, tls_port = free_port(), free_port()
     urls = f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/"
     process = subprocess.Popen(
-        [SLAPD, "-f", str(conf), "-h", urls, "-d", "0"],
+        [
+            *(["nice", "-n", str(nice)] if nice else []),
+            SLAPD,
+            "-f",
+            str(conf),
+            "-h",
+            urls,
+            "-d",
+            "0",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -7,6 +7,8 @@ by field), moved, left and returned, with a progress bar on a terminal, and exit
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import signal
 import sys
@@ -27,6 +29,7 @@ from omstilling.sync.config import SyncConfig, SyncFileError, read_sync_file
 
 LOCK = "directory-sync"  # one sync at a time across processes, whichever file
 LEASE = 300.0
+NICE = 10  # CPU priority of a sync (0 is a server's, 19 the lowest)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -56,6 +59,9 @@ def sync_cmd(
 ) -> None:
     """Bring people, their numbers and their units in from LDAP/AD or an HR export."""
     interval = parse_interval(every) if every is not None else None
+    # A background job: a server answering calls on the same machine comes first.
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
     first = _config(sync_file)
     assert first is not None  # an error exits
     config = first

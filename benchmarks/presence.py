@@ -34,6 +34,7 @@ import resource
 import socket
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -202,20 +203,26 @@ def serve(feeds: int, events: int) -> tuple[multiprocessing.Process, int]:
             time.sleep(0.2)
 
 
-async def fetch_all(urls: list[str]) -> int:
-    """The reference: the same feeds fetched with the same client and concurrency."""
+async def fetch_all(urls: list[str], etags: dict[str, str] | None = None) -> int:
+    """The reference: the same feeds fetched with the same client and concurrency (with
+    `etags`, conditionally: the server answers 304); `etags` is filled in otherwise."""
     limit = asyncio.Semaphore(CONCURRENCY)
     total = 0
+    seen: dict[str, str] = {}
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=60) as client:
 
         async def one(url: str) -> None:
             nonlocal total
-            async with limit, client.stream("GET", url) as r:
+            headers = {"If-None-Match": etags[url]} if etags else {}
+            async with limit, client.stream("GET", url, headers=headers) as r:
+                seen[url] = r.headers.get("etag", "")
                 async for chunk in r.aiter_bytes():
                     total += len(chunk)
 
         await asyncio.gather(*(one(u) for u in urls))
+    if etags is not None and not etags:
+        etags.update(seen)
     return total
 
 
@@ -237,6 +244,57 @@ units:
 """
 
 
+class AdviceLoad:
+    """Advice for random employees at `rate` a second on a thread of the polling process
+    (as the server answers while its poller runs), with each answer's time kept."""
+
+    def __init__(self, engine: Any, feeds: int, rate: float = 50.0) -> None:
+        from omstilling.directory import Directory
+
+        self.directory = Directory(engine)
+        self.feeds, self.rate = feeds, rate
+        self.times: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from omstilling.domain.citizen import inquiry_from
+
+        rng = random.Random(3)
+        at = NOW + timedelta(hours=3)
+        next_at = time.perf_counter()
+        while not self._stop.is_set():
+            who = f"p{rng.randrange(self.feeds)}"
+            t = time.perf_counter()
+            self.directory.advise(inquiry_from(employee=who), at)
+            self.times.append(time.perf_counter() - t)
+            next_at += 1 / self.rate
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+
+    def __enter__(self) -> AdviceLoad:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.times)
+        if not ordered:
+            return {}
+
+        def pick(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+        return {
+            "n": len(ordered),
+            "p50_ms": pick(0.5),
+            "p99_ms": pick(0.99),
+            "max_ms": round(ordered[-1] * 1000, 1),
+        }
+
+
 def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
@@ -247,6 +305,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--advice", action="store_true", help="also: advice at 50/s during the first poll"
+    )
     args = parser.parse_args()
     feeds = 300 if args.quick else args.feeds
 
@@ -291,9 +352,14 @@ def main() -> None:
     }
 
     t = time.perf_counter()
-    total = asyncio.run(fetch_all(urls))
+    etags: dict[str, str] = {}
+    total = asyncio.run(fetch_all(urls, etags))
     results["reference_fetch_s"] = round(time.perf_counter() - t, 2)
     print(f"reference: fetched {total / 2**20:.0f} MiB in {results['reference_fetch_s']} s")
+    t = time.perf_counter()
+    asyncio.run(fetch_all(urls, etags))
+    results["reference_304_s"] = round(time.perf_counter() - t, 2)
+    print(f"reference: every feed asked conditionally (304) in {results['reference_304_s']} s")
 
     pool = Parser(args.processes)
     try:
@@ -305,11 +371,24 @@ def main() -> None:
             changed = int(feeds * change)
             for n in random.Random(5).sample(range(feeds), changed):
                 httpx.post(f"http://127.0.0.1:{port}/_change/{n}")
-            report = poll_once(engine, settings, at, parser=pool)
+            if args.advice and name == "first":
+                with AdviceLoad(engine, feeds) as quiet:
+                    time.sleep(10)
+                results["advice_quiet"] = quiet.summary()
+                with AdviceLoad(engine, feeds) as load:
+                    report = poll_once(engine, settings, at, parser=pool)
+                results["advice_during_poll"] = load.summary()
+                print(
+                    f"advice at 50/s: quiet {results['advice_quiet']}, "
+                    f"during the first poll {results['advice_during_poll']}"
+                )
+            else:
+                report = poll_once(engine, settings, at, parser=pool)
             seconds = report.seconds
+            reference = results["reference_304_s" if name == "unchanged" else "reference_fetch_s"]
             results[name] = {
                 "seconds": round(seconds, 2),
-                "ratio": round(seconds / results["reference_fetch_s"], 1),
+                "ratio": round(seconds / reference, 1),
                 "read": report.read,
                 "unchanged": report.unchanged,
                 "failed": report.failed,
@@ -327,6 +406,10 @@ def main() -> None:
     results["peak_rss_mb"] = round(rss_mb(), 0)
     results["peak_rss_children_mb"] = round(rss_mb(resource.RUSAGE_CHILDREN), 0)
     results["python"] = platform.python_version()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    results["cpu_s_self"] = round(usage.ru_utime + usage.ru_stime, 1)
+    results["cpu_s_children"] = round(children.ru_utime + children.ru_stime, 1)
     print(
         f"peak RSS: the polling process {results['peak_rss_mb']:.0f} MB, the largest "
         f"child (parser or feed server) {results['peak_rss_children_mb']:.0f} MB; "

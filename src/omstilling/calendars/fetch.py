@@ -72,19 +72,37 @@ def is_caldav(url: str) -> bool:
     return urlsplit(url).path.endswith("/")
 
 
-async def check_host(url: str, *, allow_loopback: bool) -> None:
-    """Resolve the host now and refuse it when any address is loopback or link-local."""
+# Hosts resolved in this poll round: (host, port) -> the refusal, or None when allowed.
+Resolved = dict[tuple[str, int], "asyncio.Future[FetchError | None]"]
+
+
+async def check_host(url: str, *, allow_loopback: bool, resolved: Resolved | None = None) -> None:
+    """Resolve the host now and refuse it when any address is loopback or link-local.
+    With `resolved`, a host is resolved once for the whole round (thousands of feeds on
+    a few hosts), still at every poll."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    key = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+    if resolved is None:
+        refusal = await _resolve(*key, allow_loopback)
+    else:
+        found = resolved.get(key)
+        if found is None:
+            found = resolved[key] = asyncio.ensure_future(_resolve(*key, allow_loopback))
+        refusal = await asyncio.shield(found)
+    if refusal is not None:
+        raise FetchError(str(refusal))
+
+
+async def _resolve(host: str, port: int, allow_loopback: bool) -> FetchError | None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise FetchError("værtsnavnet kunne ikke slås op") from None
+        return FetchError("værtsnavnet kunne ikke slås op")
     for info in infos:
         address = ip_address(str(info[4][0]).split("%", 1)[0])
         if forbidden_ip(address, allow_loopback=allow_loopback):
-            raise FetchError("adressen peger på denne maskine eller et link-local-net; afvist")
+            return FetchError("adressen peger på denne maskine eller et link-local-net; afvist")
+    return None
 
 
 def _status_error(status: int) -> FetchError:
@@ -133,6 +151,7 @@ async def fetch_ical(
     last_modified: str | None,
     max_bytes: int,
     allow_loopback: bool,
+    resolved: Resolved | None = None,
 ) -> Fetched:
     """An iCalendar file, or None as body when it did not change since `etag`/`last_modified`."""
     headers = {"Accept": "text/calendar, */*;q=0.5"}
@@ -143,7 +162,7 @@ async def fetch_ical(
     current, auth = _auth(url)
     host = urlsplit(current).hostname
     for _ in range(MAX_REDIRECTS + 1):
-        await check_host(current, allow_loopback=allow_loopback)
+        await check_host(current, allow_loopback=allow_loopback, resolved=resolved)
         try:
             async with client.stream("GET", current, headers=headers, auth=auth) as response:
                 if response.status_code in (301, 302, 303, 307, 308):
@@ -195,10 +214,16 @@ def _caldav_objects(url: str, start: datetime, end: datetime, timeout: float) ->
 
 
 async def fetch_caldav(
-    url: str, start: datetime, end: datetime, *, timeout: float, allow_loopback: bool
+    url: str,
+    start: datetime,
+    end: datetime,
+    *,
+    timeout: float,
+    allow_loopback: bool,
+    resolved: Resolved | None = None,
 ) -> Fetched:
     """The calendar objects with an event in [start, end) of a CalDAV calendar."""
-    await check_host(url, allow_loopback=allow_loopback)
+    await check_host(url, allow_loopback=allow_loopback, resolved=resolved)
     try:
         async with asyncio.timeout(timeout * 2):
             objects = await asyncio.to_thread(_caldav_objects, url, start, end, timeout)

@@ -26,11 +26,12 @@ from multiprocessing import get_context
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select, update
 
 from omstilling.calendars.fetch import (
     Fetched,
     FetchError,
+    Resolved,
     fetch_caldav,
     fetch_ical,
     is_caldav,
@@ -38,9 +39,10 @@ from omstilling.calendars.fetch import (
 )
 from omstilling.calendars.parse import FeedError, ParsedFeed, read_feed
 from omstilling.clock import utc
+from omstilling.domain.calendar_rules import CalendarCode
 from omstilling.settings import Settings
-from omstilling.store.calendar_feeds import FeedState, feed_states, has_feeds, record
-from omstilling.store.calendar_presence import store_codes
+from omstilling.store.calendar_feeds import FEEDS, FeedState, feed_states, has_feeds, record
+from omstilling.store.calendar_presence import store_many
 from omstilling.store.joblock import PeriodicJob
 from omstilling.store.models import OrgState
 from omstilling.store.organisation import on_write
@@ -48,6 +50,8 @@ from omstilling.store.organisation import on_write
 log = logging.getLogger(__name__)
 
 FULL_READ_EVERY = timedelta(hours=6)
+UNCHANGED_BATCH = 500
+READ_BATCH = 200  # feeds whose codes are written in one transaction
 MAX_BACKOFF = timedelta(hours=6)
 PAST = timedelta(days=1)
 
@@ -109,6 +113,9 @@ class _Round:
         self.timezone = _timezone(engine)
         self.report = PollReport()
         self.interval = timedelta(seconds=settings.calendar_poll_seconds)
+        self.resolved: Resolved = {}
+        self.unchanged: list[dict[str, Any]] = []  # written together (a 304 costs no commit)
+        self.read: list[tuple[str, list[CalendarCode], dict[str, Any]]] = []
 
     async def run(self, feeds: list[FeedState]) -> PollReport:
         quiet_libraries()  # the tasks below inherit this context: no address is logged
@@ -124,6 +131,8 @@ class _Round:
             timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
         ) as client:
             await asyncio.gather(*(self._one(client, limit, f) for f in due))
+        await asyncio.to_thread(self._write_unchanged)
+        await self._write_read()
         return self.report
 
     async def _fetch(self, client: httpx.AsyncClient, feed: FeedState, full: bool) -> Fetched:
@@ -134,6 +143,7 @@ class _Round:
                 *self.window,
                 timeout=s.calendar_timeout_seconds,
                 allow_loopback=s.calendar_allow_loopback,
+                resolved=self.resolved,
             )
         return await fetch_ical(
             client,
@@ -142,6 +152,7 @@ class _Round:
             last_modified=None if full else feed.last_modified,
             max_bytes=s.calendar_max_bytes,
             allow_loopback=s.calendar_allow_loopback,
+            resolved=self.resolved,
         )
 
     async def _one(self, client: httpx.AsyncClient, limit: asyncio.Semaphore, f: FeedState) -> None:
@@ -159,7 +170,9 @@ class _Round:
                 ok["next_at"] = None
                 if body is None or (digest == f.digest and not full):
                     self.report.unchanged += 1
-                    await asyncio.to_thread(self._record, f, ok)
+                    self.unchanged.append({"e": f.employee_id, "u": f.url})
+                    if len(self.unchanged) >= UNCHANGED_BATCH:
+                        await asyncio.to_thread(self._write_unchanged)
                     return
                 parsed = await self.parser.parse(
                     body, *self.window, self.timezone, self.settings.calendar_words
@@ -180,13 +193,20 @@ class _Round:
             "codes": len(parsed.codes),
             "skipped": parsed.skipped,
         }
-        changed = await asyncio.to_thread(
-            store_codes, self.engine, f.employee_id, parsed.codes, window=self.window, now=now,
-            state=state,
-        )  # fmt: skip
+        self.read.append((f.employee_id, parsed.codes, state))
         self.report.read += 1
-        self.report.codes_changed += changed
         self.report.skipped_events += parsed.skipped
+        if len(self.read) >= READ_BATCH:
+            await self._write_read()
+
+    async def _write_read(self) -> None:
+        """The codes of the feeds read since the last write, in one transaction: presence
+        moves on once for them all (each move makes the server reload its codes)."""
+        batch, self.read = self.read, []
+        if batch:
+            self.report.codes_changed += await asyncio.to_thread(
+                store_many, self.engine, batch, window=self.window, now=self.now
+            )
 
     async def _failed(self, f: FeedState, reason: str) -> None:
         failures = f.failures + 1
@@ -201,6 +221,19 @@ class _Round:
         # The reason names no address (FetchError, FeedError): safe to log.
         log.info("calendar feed of %s failed (%d in a row): %s", f.employee_id, failures, reason)
         await asyncio.to_thread(self._record, f, values)
+
+    def _write_unchanged(self) -> None:
+        rows, self.unchanged = self.unchanged, []
+        if not rows:
+            return
+        values = {"checked_at": self.now, "ok_at": self.now, "error": None, "failures": 0}
+        statement = (
+            update(FEEDS)
+            .where(FEEDS.c.employee_id == bindparam("e"), FEEDS.c.url == bindparam("u"))
+            .values(**values, next_at=None)
+        )
+        with self.engine.begin() as conn:
+            conn.execute(statement, rows)
 
     def _record(self, f: FeedState, values: dict[str, Any]) -> None:
         with self.engine.begin() as conn:

@@ -150,3 +150,27 @@ def store_codes(
     if changed:
         notify.written("presence", engine)
     return changed
+
+
+def store_many(
+    engine: Engine,
+    feeds: Sequence[tuple[str, Sequence[CalendarCode], dict[str, Any]]],
+    *,
+    window: tuple[datetime, datetime],
+    now: datetime,
+) -> int:
+    """Several feeds' codes and poll states (as `store_codes`) in one transaction, with one
+    move of presence for them all; how many codes changed."""
+    from omstilling.store.calendar_feeds import record
+
+    changed = 0
+    with engine.begin() as conn:
+        for employee_id, codes, state in feeds:
+            changed += sync_codes(conn, employee_id, codes, window=window, now=now)
+            values = dict(state)
+            record(conn, employee_id, values.pop("url"), **values)
+        if changed:
+            moved_on(conn, tell=False)
+    if changed:
+        notify.written("presence", engine)
+    return changed

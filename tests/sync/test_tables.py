@@ -148,3 +148,11 @@ def test_the_sync_file_lists_every_problem_with_its_path() -> None:
     ):
         assert any(e.startswith(expected) for e in errors), (expected, errors)
     assert "hemmelig" not in repr(errors)
+
+
+def test_ou_path_is_refused_for_a_file(tmp_path: Path) -> None:
+    with pytest.raises(SyncFileError) as caught:
+        csv_sync(tmp_path / "hr.csv", units={"by": "ou-path"})
+    assert caught.value.errors == [
+        "units.by: ou-path is for LDAP (an entry's DN); name a column of the file"
+    ]

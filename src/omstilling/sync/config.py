@@ -192,6 +192,8 @@ def parse_sync(data: Any, *, base: Path = Path(".")) -> SyncConfig:
     if "name" not in fields:
         v.err("fields.name", "is required")
     units = _units(v, top.get("units"), preset)
+    if units is not None and units.by_ou_path and isinstance(source, TableSource):
+        v.err("units.by", "ou-path is for LDAP (an entry's DN); name a column of the file")
     share = 0.10
     left = top.get("left")
     if left is not None:

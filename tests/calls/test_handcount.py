@@ -122,6 +122,9 @@ def expected_report() -> dict[str, object]:
             for hr in range(24)
         ],
         "direct": [],
+        # First-transfer resolution: c9 came back as the same call, c10's caller as c11
+        # after 4 min; c12's caller called again after 15 min, not a return: 1 of 3.
+        "first_transfer": {"transferred": 3, "resolved": 1, "rate": 1 / 3},
         "messages": {
             "taken": 0,
             "closed": 0,

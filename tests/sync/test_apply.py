@@ -183,3 +183,36 @@ def test_a_unit_the_sync_file_names_must_exist(engine: Engine, tmp_path: Path) -
     result = run_sync(engine, config, now=NOW)
     assert result.exit_code == 1
     assert result.errors == ["units.default: unknown unit 'findes-ikke'"]
+
+
+def test_r3_5_a_secretary_owner_and_transfer_only_to_who_left_become_the_unit(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 14 item 4: the secretary rule naming her is removed (calls go to the unit),
+    `transfer_only_to` her becomes the unit's main number, an owner who left is cleared;
+    each is flagged and the organisation stays valid and exportable."""
+    import yaml
+
+    from omstilling.store.organisation import import_organisation
+    from tests.conftest import mini_text
+
+    doc = yaml.safe_load(mini_text())
+    for u in doc["units"]:
+        for e in u.get("employees", []):
+            e.update(OWNED.get(e["id"], {}))
+        if u["id"] == "jobcenter":
+            u["transfer_only_to"] = {"employee": "jens-jobcenter"}
+    import_organisation(engine, orgfile.parse_data(doc).organisation, file_revision=None, actor="i")
+    rows = [r for r in ROWS if r[0] not in ("1", "2")]  # Jens (owner) and Sara (secretary)
+    result = run_sync(engine, csv_sync(write_csv(tmp_path / "hr.csv", rows)), now=NOW, force=True)
+    assert result.outcome == "done", result.errors
+    unit = org_of(engine).units["jobcenter"]
+    assert unit.secretary is None and unit.owner is None
+    assert unit.transfer_only_to is not None and unit.transfer_only_to.number == "+4589152200"
+    whats = sorted(f.what for f in open_flags(engine, ["jobcenter"]))
+    assert len(whats) == 3
+    assert any(w.startswith("Sekretærreglen gik til Sara Lind") for w in whats)
+    assert any(w.startswith("«Omstil kun til» var Jens Krog") for w in whats)
+    assert any(w.startswith("Ansvarlig for enhedens data var Jens Krog") for w in whats)
+    org = org_of(engine)
+    orgfile.parse_text(orgfile.dump(org, org.revision))

@@ -98,6 +98,10 @@ def test_exit_3_when_refused_and_1_on_an_error(engine: Engine, db_url: str, tmp_
     r = omstilling("sync", str(bad), db=db_url, cwd=tmp_path)
     assert r.returncode == 1
     assert f"{bad}: left.max_share: must be a share between 0 and 1" in r.stderr
+    nowhere = tmp_path / "nowhere.yaml"
+    r = omstilling("sync", str(nowhere), db=db_url, cwd=tmp_path)
+    assert r.returncode == 1
+    assert f"{nowhere}: cannot be read (No such file or directory)" in r.stderr
     missing = sync_file(tmp_path, ROWS, fields={"external_id": "Id", "name": "Navn"})
     r = omstilling("sync", str(missing), db=db_url, cwd=tmp_path)
     assert r.returncode == 1 and "external_id: column 'Id'" in r.stderr

@@ -151,9 +151,9 @@ def read_sync_file(path: Path) -> SyncConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SyncFileError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+        raise SyncFileError([f"cannot be read ({exc.strerror or exc})"]) from None
     except UnicodeDecodeError:
-        raise SyncFileError([f"{path}: is not UTF-8 text"]) from None
+        raise SyncFileError(["is not UTF-8 text"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

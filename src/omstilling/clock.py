@@ -14,3 +14,8 @@ def utc(moment: datetime) -> datetime:
 
 def opt_utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else utc(moment)
+
+
+# "Never" on time.monotonic(): its zero is the machine's boot, so 0.0 is only minutes
+# ago on a machine that just started (a check "older than max_age" would not be due).
+NEVER = float("-inf")

@@ -31,6 +31,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
+from omstilling.clock import NEVER
 from omstilling.domain.organisation import Organisation
 from omstilling.domain.search import SearchIndex
 from omstilling.domain.search.update import patched
@@ -90,7 +91,7 @@ class Published:
         self.patches = 0  # builds made from what changed
         self.patch_seconds: deque[float] = deque(maxlen=10_000)  # each, for the benchmarks
         self._current: Indexed | None = None
-        self._checked_at = 0.0
+        self._checked_at = NEVER
         self._cond = threading.Condition()
         self._wanted = 0  # requests for a build; the builder serves them in rounds
         self._served = 0  # the last request number a finished build has served
@@ -127,7 +128,7 @@ class Published:
         with self._cond:
             self.started = False
             self._served = self._wanted = 0
-            self._checked_at = 0.0
+            self._checked_at = NEVER
 
     @property
     def ready(self) -> bool:
@@ -164,7 +165,7 @@ class Published:
     def fresh(self) -> Indexed | None:
         """What is stored now (after a writer learnt that its snapshot was behind): waits
         for a build of the current revision when started, loads inline otherwise."""
-        self._checked_at = 0.0
+        self._checked_at = NEVER
         if self.started:
             self.wait_for(self.request())
         return self.current()
@@ -204,7 +205,7 @@ class Published:
         """A write has committed: build it. A writer in this process waits to see its own
         change; another process's write (told by the relay) only asks for the build, so the
         relay's thread never waits on the builder."""
-        self._checked_at = 0.0
+        self._checked_at = NEVER
         builder = self._thread
         if builder is not None and builder.is_alive() and threading.current_thread() is not builder:
             ticket = self.request()

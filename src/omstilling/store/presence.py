@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
-from omstilling.clock import utc
+from omstilling.clock import NEVER, utc
 from omstilling.domain.citizen import free_text
 from omstilling.domain.presence import (
     CALENDAR,
@@ -279,12 +279,12 @@ class PresenceCache:
         self.window = window
         self.loads = 0
         self._loaded: tuple[int, datetime, Presence] | None = None
-        self._checked_at = 0.0
+        self._checked_at = NEVER
         self._lock = threading.Lock()
         notify.listen("presence", engine, self._written)
 
     def _written(self) -> None:
-        self._checked_at = 0.0
+        self._checked_at = NEVER
 
     def at(self, at: datetime) -> Presence:
         at = utc(at)

@@ -63,6 +63,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/enheder", "Enheder"),
         ("/statistik", "Statistik"),
         ("/brugere", "Brugere"),
+        ("/synkronisering", "Synkronisering"),
         ("/kalendere", "Kalendere"),
         ("/offentlig", "Offentlig"),
     ],

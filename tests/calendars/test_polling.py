@@ -163,7 +163,7 @@ def test_caldav_events_from_a_real_radicale_server(org_engine: Engine, radicale:
     import caldav
 
     url = radicale.calendar("mette")
-    calendar = caldav.DAVClient(url=url, enable_rfc6764=False).calendar(url=url)
+    calendar = caldav.DAVClient(url=url).calendar(url=url)
     course = event("c1", "20261201T090000", "20261201T150000", "Kursus i Excel", tz=None, busy=None)
     dentist = event(
         "p1", "20261202T090000", "20261202T100000", "Tandlæge", tz=None, busy=None,

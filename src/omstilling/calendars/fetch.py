@@ -196,7 +196,7 @@ def _caldav_objects(url: str, start: datetime, end: datetime, timeout: float) ->
     quiet_libraries()  # its loggers exist now
     try:
         make: Any = caldav.DAVClient
-        client = make(url=url, timeout=int(timeout), enable_rfc6764=False)
+        client = make(url=url, timeout=int(timeout))  # caldav 1.x: no RFC 6764 discovery
         calendar = client.calendar(url=url)
         found = calendar.search(start=start, end=end, event=True, expand=False)
         return [str(o.data).encode() for o in found]

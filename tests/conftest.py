@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # In CI the PostgreSQL tests must run: a missing URL there is a failure, not a skip.
     if os.environ.get("CI") and not PG_URL and any("postgres" in i.keywords for i in items):
         raise pytest.UsageError("CI=true but OMSTILLING_TEST_POSTGRES_URL is not set")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for servers tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def mini_text() -> str:

@@ -15,7 +15,6 @@ import json
 import os
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -33,17 +32,11 @@ from omstilling import accounts, orgfile
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.joblock import NAMESPACE, _int32
 from omstilling.store.organisation import import_organisation
-from tests.conftest import mini_text
+from tests.conftest import free_port, mini_text
 
 PASSWORD = "korrekt-hest-batteri"
 SECRET = "workers-test-secret-0123456789"
 SEEN_WITHIN = 2.0  # seconds from a commit to the first advice that reflects it
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def env() -> dict[str, str]:

@@ -6,7 +6,6 @@ municipality's own site (another origin, named in the CORS setting)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,14 +18,9 @@ import pytest
 from tests.browser.conftest import MONDAY_10, SCREENSHOTS, _need_browser
 from tests.browser.test_console_browser import new_page
 from tests.browser.test_csp_browser import refused
+from tests.conftest import free_port
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

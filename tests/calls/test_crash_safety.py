@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,16 +28,11 @@ from omstilling import accounts
 from omstilling.calls.models import CallEvent
 from omstilling.calls.rebuild import rebuild
 from omstilling.reports.build import Period, build_report
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 CALLS_PER_REQUEST = 10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(db_url: str, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:

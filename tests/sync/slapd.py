@@ -19,6 +19,8 @@ from typing import Any
 
 from ldap3 import Connection, Server
 
+from tests.conftest import free_port
+
 HERE = Path(__file__).resolve().parent
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"
@@ -27,12 +29,6 @@ ADMIN = f"cn=admin,{SUFFIX}"
 ADMIN_PASSWORD = "slapd-test-hemmelig"
 READER = f"cn=omstilling,ou=Service,{SUFFIX}"
 READER_PASSWORD = "Sync-Læser-Hemmelig-42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -23,9 +23,9 @@ from omstilling.sync.apply import run_sync
 from omstilling.sync.config import SyncConfig, parse_sync
 from omstilling.sync.entries import SourceError
 from omstilling.sync.ldap import read_ldap
-from tests.conftest import mini_text
+from tests.conftest import free_port, mini_text
 from tests.sync.helpers import org_of
-from tests.sync.slapd import READER, READER_PASSWORD, SUFFIX, Slapd, free_port, guid
+from tests.sync.slapd import READER, READER_PASSWORD, SUFFIX, Slapd, guid
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 ENV = "OMSTILLING_TEST_SYNC_PASSWORD"

@@ -84,6 +84,17 @@ def served(pbx: TestClient, call_id: str, *, caller: str = CALLER) -> None:
     )
 
 
+def to_jobcenter(pbx: TestClient, call_id: str, outcome: str, at: int, **more: Any) -> None:
+    """The switchboard's transfer to Jobcenter's number, the call in Jobcenter's queue, and
+    how it ended there (`outcome` at `at` seconds)."""
+    post_events(
+        pbx,
+        event(3, call_id, "transferred", 40, queue="borgerservice", target=JOBCENTER),
+        event(4, call_id, "queued", 41, queue="jobcenter", caller=CALLER),
+        event(5, call_id, outcome, at, queue="jobcenter", **more),
+    )
+
+
 def transfer(operator: TestClient, call_id: str) -> None:
     r = operator.post(
         "/console/actions",
@@ -129,12 +140,7 @@ def test_r3_12_end_to_end_live_events_console_transfer_not_answered_counted_in_t
     clock.now = T0 + timedelta(seconds=30)
     transfer(operator, "1764579600.1")
     assert answered_of(engine, "1764579600.1") == [None]  # nothing known yet
-    post_events(
-        pbx,
-        event(3, "1764579600.1", "transferred", 40, queue="borgerservice", target=JOBCENTER),
-        event(4, "1764579600.1", "queued", 41, queue="jobcenter", caller=CALLER),
-        event(5, "1764579600.1", "abandoned", 160, queue="jobcenter"),
-    )
+    to_jobcenter(pbx, "1764579600.1", "abandoned", 160)
     assert answered_of(engine, "1764579600.1") == [False]
     row = hard_to_reach(pbx)
     # One attempt (the console's and the PBX's are the same call: counted once), not answered.
@@ -149,12 +155,7 @@ def test_r3_12_a_transfer_answered_in_the_units_queue_is_answered(
     served(pbx, "1764579600.2")
     clock.now = T0 + timedelta(seconds=30)
     transfer(operator, "1764579600.2")
-    post_events(
-        pbx,
-        event(3, "1764579600.2", "transferred", 40, queue="borgerservice", target=JOBCENTER),
-        event(4, "1764579600.2", "queued", 41, queue="jobcenter", caller=CALLER),
-        event(5, "1764579600.2", "answered", 55, queue="jobcenter", agent="PJSIP/2201"),
-    )
+    to_jobcenter(pbx, "1764579600.2", "answered", 55, agent="PJSIP/2201")
     assert answered_of(engine, "1764579600.2") == [True]
     row = hard_to_reach(pbx)
     assert (row["transfer_attempts"], row["unanswered"]) == (1, 0)
@@ -170,12 +171,7 @@ def test_an_unknown_call_id_is_kept_and_joined_when_its_events_arrive_late(
     transfer(operator, "1764579600.3")
     assert answered_of(engine, "1764579600.3") == [None]
     served(pbx, "1764579600.3")
-    post_events(
-        pbx,
-        event(3, "1764579600.3", "transferred", 40, queue="borgerservice", target=JOBCENTER),
-        event(4, "1764579600.3", "queued", 41, queue="jobcenter", caller=CALLER),
-        event(5, "1764579600.3", "timeout", 200, queue="jobcenter"),
-    )
+    to_jobcenter(pbx, "1764579600.3", "timeout", 200)
     assert answered_of(engine, "1764579600.3") == [False]
 
 
@@ -200,12 +196,7 @@ def test_r1_3_the_strip_flags_a_caller_back_within_ten_minutes_and_names_the_tra
     served(pbx, "1764579600.5")
     clock.now = T0 + timedelta(seconds=30)
     transfer(operator, "1764579600.5")
-    post_events(
-        pbx,
-        event(3, "1764579600.5", "transferred", 40, queue="borgerservice", target=JOBCENTER),
-        event(4, "1764579600.5", "queued", 41, queue="jobcenter", caller=CALLER),
-        event(5, "1764579600.5", "abandoned", 100, queue="jobcenter"),
-    )
+    to_jobcenter(pbx, "1764579600.5", "abandoned", 100)
     org = app.state.directory.organisation()
     again = CallEventIn.model_validate(
         event(1, "1764579900.6", "queued", 300, queue="borgerservice", caller=CALLER)
@@ -253,12 +244,7 @@ def test_r1_3_the_caller_panel_shows_earlier_calls_errands_and_open_messages(
     served(pbx, "1764579600.10")
     clock.now = T0 + timedelta(seconds=30)
     transfer(operator, "1764579600.10")
-    post_events(
-        pbx,
-        event(3, "1764579600.10", "transferred", 40, queue="borgerservice", target=JOBCENTER),
-        event(4, "1764579600.10", "queued", 41, queue="jobcenter", caller=CALLER),
-        event(5, "1764579600.10", "abandoned", 100, queue="jobcenter"),
-    )
+    to_jobcenter(pbx, "1764579600.10", "abandoned", 100)
     saved = operator.post(
         "/console/besked/gem",
         data={
@@ -350,12 +336,7 @@ def test_r3_12_operators_see_this_weeks_hard_to_reach_units_on_the_boards(
     served(pbx, "1764579600.13")
     clock.now = T0 + timedelta(seconds=30)
     transfer(operator, "1764579600.13")
-    post_events(
-        pbx,
-        event(3, "1764579600.13", "transferred", 40, queue="borgerservice", target=JOBCENTER),
-        event(4, "1764579600.13", "queued", 41, queue="jobcenter", caller=CALLER),
-        event(5, "1764579600.13", "abandoned", 160, queue="jobcenter"),
-    )
+    to_jobcenter(pbx, "1764579600.13", "abandoned", 160)
     app.state.week_figures = None  # the page caches the figure for 30 s; start afresh
     page = operator.get("/tavler").text
     section = page.split('id="h-hard"')[1].split("</section>")[0]

@@ -10,7 +10,6 @@ import json
 import os
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -24,15 +23,9 @@ import pytest
 from omstilling import accounts, orgfile
 from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import import_organisation
-from tests.conftest import mini_text
+from tests.conftest import free_port, mini_text
 
 PASSWORD = "korrekt-hest-batteri"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

@@ -23,9 +23,9 @@ from omstilling.store.db import ensure_schema, make_engine
 from omstilling.store.organisation import import_organisation
 from omstilling.web.app import create_app
 from omstilling.web.throttle import Throttle
+from tests.conftest import free_port
 from tests.domain.test_public_search import MOBILES, SENSITIVE, WITHHELD, citizen_doc, spellings
 from tests.web.session import MONDAY_10
-from tests.web.test_live import free_port
 
 SITE = "https://www.randers.dk"
 API = "/api/v1/public/search"

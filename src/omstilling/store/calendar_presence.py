@@ -138,23 +138,12 @@ def store_codes(
 ) -> int:
     """One feed's codes after a successful read, and its poll state (`state`, with the
     address it was read from as `url`), in one transaction; how many codes changed."""
-    from omstilling.store.calendar_feeds import record
-
-    with engine.begin() as conn:
-        changed = sync_codes(conn, employee_id, codes, window=window, now=now)
-        if state:
-            values = dict(state)
-            record(conn, employee_id, values.pop("url"), **values)
-        if changed:
-            moved_on(conn, tell=False)
-    if changed:
-        notify.written("presence", engine)
-    return changed
+    return store_many(engine, [(employee_id, codes, state)], window=window, now=now)
 
 
 def store_many(
     engine: Engine,
-    feeds: Sequence[tuple[str, Sequence[CalendarCode], dict[str, Any]]],
+    feeds: Sequence[tuple[str, Sequence[CalendarCode], dict[str, Any] | None]],
     *,
     window: tuple[datetime, datetime],
     now: datetime,
@@ -167,8 +156,9 @@ def store_many(
     with engine.begin() as conn:
         for employee_id, codes, state in feeds:
             changed += sync_codes(conn, employee_id, codes, window=window, now=now)
-            values = dict(state)
-            record(conn, employee_id, values.pop("url"), **values)
+            if state:
+                values = dict(state)
+                record(conn, employee_id, values.pop("url"), **values)
         if changed:
             moved_on(conn, tell=False)
     if changed:

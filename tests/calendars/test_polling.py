@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from omstilling import orgfile
 from omstilling.calendars.feeds import FeedRefused, feed_status, set_feed
@@ -19,6 +19,7 @@ from omstilling.directory import Directory
 from omstilling.domain.citizen import inquiry_from
 from omstilling.settings import Settings
 from omstilling.store import presence as store
+from omstilling.store.models import PresenceChange
 from omstilling.store.organisation import import_organisation
 from tests.calendars.conftest import FeedServer, Radicale
 from tests.calendars.ics import event, exchange, google
@@ -207,3 +208,34 @@ def test_a_parser_can_be_shared_between_rounds(org_engine: Engine, feed_server: 
         assert poll_once(org_engine, settings(), NOW, parser=parser).read == 1
     finally:
         parser.close()
+
+
+def test_a_poll_makes_the_servers_codes_read_again_only_for_the_changed_feeds(
+    org_engine: Engine, feed_server: FeedServer
+) -> None:
+    """A server keeping the codes in memory reads again only the codes of the feeds whose
+    codes a poll changed (the change log), not every code (it stalled advice for seconds
+    at 5,000 feeds); an unchanged poll moves nothing."""
+    give(org_engine, WHO, feed_server.put("/mette.ics", exchange(MEETING)))
+    give(org_engine, OTHER, feed_server.put("/niels.ics", exchange(MEETING)))
+    cache = store.PresenceCache(org_engine, max_age=0.0)
+    at = NOW + timedelta(hours=2, minutes=30)
+    cache.at(at)
+    poll(org_engine)
+    assert cache.at(at).active_absence(WHO, at) is not None
+    assert (cache.loads, cache.updates) == (1, 1)
+    with org_engine.connect() as conn:
+        version = store.presence_version(conn)
+    poll(org_engine, NOW + timedelta(minutes=5))  # both 304
+    with org_engine.connect() as conn:
+        assert store.presence_version(conn) == version
+    feed_server.put("/niels.ics", exchange(event("n1", "20261130T130000", "20261130T140000", "X")))
+    poll(org_engine, NOW + timedelta(minutes=10))
+    with org_engine.connect() as conn:
+        logged = conn.execute(
+            select(PresenceChange.employee_id).where(PresenceChange.version > version)
+        ).scalars()
+        assert list(logged) == [OTHER]
+    assert cache.at(at).active_absence(OTHER, at) is None
+    assert cache.at(at).active_absence(WHO, at) is not None
+    assert (cache.loads, cache.updates) == (1, 2)

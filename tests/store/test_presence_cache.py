@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from omstilling import orgfile
 from omstilling.store import presence as store
-from omstilling.store.models import AbsenceRow, PresenceState
+from omstilling.store.models import AbsenceRow, PresenceChange, PresenceState
 from omstilling.store.organisation import import_organisation
 from tests.conftest import mini_text
 
@@ -130,3 +130,65 @@ def test_the_cache_answers_as_a_fresh_load_after_random_writes(
                 assert (cached.active_unit_away(unit, at) is None) == (
                     fresh.active_unit_away(unit, at) is None
                 )
+
+
+def test_a_change_reads_again_only_the_codes_it_touched(engine: Engine, people: list[str]) -> None:
+    """Issue 15: a calendar poll writes all the time; each write made every process read
+    every code again (180,000 of them at 5,000 feeds). The change log names whose codes
+    moved, and the cache reads only theirs."""
+    for who in people[:4]:
+        store.set_absence(engine, who, "meeting", T0, T0 + timedelta(hours=2), actor="t", now=T0)
+    cache = store.PresenceCache(engine, max_age=0.0)
+    before = cache.at(T0)
+    store.set_absence(engine, people[1], "sick", T0, None, actor="t", now=T0)
+    store.unit_away(engine, "jobcenter", T0, T0 + timedelta(hours=1), actor="t", now=T0)
+    after = cache.at(T0 + timedelta(minutes=1))
+    assert (cache.loads, cache.updates) == (1, 1)
+    assert answers(after, people, T0)[:4] == [
+        ("meeting", T0, T0 + timedelta(hours=2)),
+        ("sick", T0, None),
+        ("meeting", T0, T0 + timedelta(hours=2)),
+        ("meeting", T0, T0 + timedelta(hours=2)),
+    ]
+    assert after.active_unit_away("jobcenter", T0) is not None
+    # The copy before the change is as it was (it may still be in a request's hands).
+    assert answers(before, people, T0)[1] == ("meeting", T0, T0 + timedelta(hours=2))
+    assert before.active_unit_away("jobcenter", T0) is None
+
+
+def test_a_cache_behind_the_kept_log_reads_everything(engine: Engine, people: list[str]) -> None:
+    """A version the log no longer reaches (pruned, or moved by a writer that keeps no
+    log, as another program might) is never patched over: the cache reads all again."""
+    cache = store.PresenceCache(engine, max_age=0.0)
+    cache.at(T0)
+    store.set_absence(engine, people[0], "course", T0, None, actor="t", now=T0)
+    with engine.begin() as conn:
+        conn.execute(delete(PresenceChange))  # as pruned
+    found = cache.at(T0).active_absence(people[0], T0)
+    assert found is not None and found.code == "course"
+    assert (cache.loads, cache.updates) == (2, 0)
+
+
+def test_too_many_changed_employees_read_everything(
+    engine: Engine, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "MOST_CHANGED", 2)
+    cache = store.PresenceCache(engine, max_age=0.0)
+    cache.at(T0)
+    for who in people[:3]:
+        store.set_absence(engine, who, "home", T0, None, actor="t", now=T0)
+    assert [a and a[0] for a in answers(cache.at(T0), people, T0)[:3]] == ["home"] * 3
+    assert (cache.loads, cache.updates) == (2, 0)
+
+
+def test_the_log_keeps_its_last_versions_only(
+    engine: Engine, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "KEEP_CHANGES", 50)
+    for n in range(230):
+        store.set_absence(engine, people[n % 8], "meeting", T0, None, actor="t", now=T0)
+    with engine.connect() as conn:
+        version = store.presence_version(conn)
+        kept = conn.execute(select(PresenceChange.version)).scalars().all()
+    assert 1 < min(kept) <= version - 49 and max(kept) == version
+    assert len(kept) < 150  # pruned every 100 versions, never below the last 50

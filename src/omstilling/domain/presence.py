@@ -11,9 +11,10 @@ expected back (R1.5).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from omstilling.domain import danish, hours
 from omstilling.domain.errors import Invalid
@@ -187,23 +188,49 @@ class UnitAway:
         return self.start <= at < self.end
 
 
+_T = TypeVar("_T", Absence, UnitAway)
+
+
+def _by_latest(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:
+    """`items` (in the order they were recorded) by employee or unit, the latest start
+    first, and of equal starts the last recorded first: the first active one found is the
+    one that wins (a code set at the very moment another began replaces it)."""
+    grouped: dict[str, list[_T]] = {}
+    for item in items:
+        grouped.setdefault(key(item), []).append(item)
+    for group in grouped.values():
+        group.reverse()  # the sort is stable: of equal starts, the last recorded stays first
+        group.sort(key=lambda a: a.start, reverse=True)
+    return grouped
+
+
 class Presence:
     """The absences and unit-wide absences known at some moment; read-only."""
 
     def __init__(
         self, absences: Iterable[Absence] = (), unit_aways: Iterable[UnitAway] = ()
     ) -> None:
-        self._absences: dict[str, list[Absence]] = {}
-        for absence in absences:
-            self._absences.setdefault(absence.employee, []).append(absence)
-        # Latest start first, so the first active one found is the one that wins.
-        for items in self._absences.values():
-            items.sort(key=lambda a: a.start, reverse=True)
-        self._aways: dict[str, list[UnitAway]] = {}
-        for away in unit_aways:
-            self._aways.setdefault(away.unit, []).append(away)
-        for aways in self._aways.values():
-            aways.sort(key=lambda a: a.start, reverse=True)
+        self._absences = _by_latest(absences, lambda a: a.employee)
+        self._aways = _by_latest(unit_aways, lambda a: a.unit)
+
+    def with_changes(
+        self,
+        employees: Iterable[str],
+        absences: Iterable[Absence],
+        unit_aways: Iterable[UnitAway] | None = None,
+    ) -> Presence:
+        """A copy where the codes of `employees` are `absences` (all of theirs, in the
+        order they were recorded), and the unit-wide absences are `unit_aways` when given;
+        everyone else's codes are shared with this one (read-only both)."""
+        changed = Presence()
+        changed._absences = dict(self._absences)
+        for employee in employees:
+            changed._absences.pop(employee, None)
+        changed._absences.update(_by_latest(absences, lambda a: a.employee))
+        changed._aways = (
+            self._aways if unit_aways is None else _by_latest(unit_aways, lambda a: a.unit)
+        )
+        return changed
 
     def active_absence(self, employee_id: str, at: datetime) -> Absence | None:
         """The employee's active code; when several overlap, a code set by a person (or the

@@ -23,21 +23,11 @@ from omstilling.clock import utc
 from omstilling.domain.calendar_rules import CalendarCode
 from omstilling.domain.presence import CALENDAR
 from omstilling.store import notify
-from omstilling.store.models import AbsenceRow, PresenceState
+from omstilling.store.models import AbsenceRow
+from omstilling.store.presence import moved_on
 
 ABSENCES = cast(Table, AbsenceRow.__table__)
 ACTOR = "kalender"
-
-
-def moved_on(conn: Connection, *, tell: bool = True) -> None:
-    """Presence changed in this transaction: move its version on (other processes reload
-    their codes) and, with `tell`, this process's caches (else the caller does, after
-    the commit)."""
-    conn.execute(
-        update(PresenceState).where(PresenceState.id == 1).values(version=PresenceState.version + 1)
-    )
-    if tell:
-        notify.written("presence", conn.engine)
 
 
 def sync_codes(
@@ -123,7 +113,10 @@ def end_calendar_codes(conn: Connection, employee_ids: Iterable[str], *, now: da
     ).rowcount
     n = int(gone or 0) + int(ended or 0)
     if n:
-        moved_on(conn)
+        moved_on(conn, employees=ids)
+        # Told before the caller's commit: a cache that looks before it sees the old
+        # version and looks again within its max_age.
+        notify.written("presence", conn.engine)
     return n
 
 
@@ -152,15 +145,16 @@ def store_many(
     move of presence for them all; how many codes changed."""
     from omstilling.store.calendar_feeds import record
 
-    changed = 0
+    changed: dict[str, int] = {}
     with engine.begin() as conn:
         for employee_id, codes, state in feeds:
-            changed += sync_codes(conn, employee_id, codes, window=window, now=now)
+            changed[employee_id] = sync_codes(conn, employee_id, codes, window=window, now=now)
             if state:
                 values = dict(state)
                 record(conn, employee_id, values.pop("url"), **values)
-        if changed:
-            moved_on(conn, tell=False)
-    if changed:
+        whose = [employee for employee, n in changed.items() if n]
+        if whose:
+            moved_on(conn, employees=whose)
+    if whose:
         notify.written("presence", engine)
-    return changed
+    return sum(changed.values())

@@ -270,3 +270,17 @@ class PresenceState(Base):
     __tablename__ = "presence_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PresenceChange(Base):
+    """What each move of the presence version touched: one row per employee whose codes
+    changed, per unit whose unit-wide absences changed, or one row naming neither (a
+    write that changed nothing a cache keeps). A process that keeps the codes in memory
+    reloads only those (issue 15: a calendar poll writes codes all the time). Only the
+    last versions are kept; a process further behind loads everything again."""
+
+    __tablename__ = "presence_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, index=True)
+    employee_id: Mapped[str | None] = mapped_column(ID)
+    unit_id: Mapped[str | None] = mapped_column(ID)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,22 +30,52 @@ from omstilling.domain.presence import (
 from omstilling.domain.presence import validate_unit_away as _validate_away
 from omstilling.errors import NotFound
 from omstilling.store import notify
-from omstilling.store.models import AbsenceRow, EmployeeRow, PresenceState, UnitAwayRow, UnitRow
+from omstilling.store.models import (
+    AbsenceRow,
+    EmployeeRow,
+    PresenceChange,
+    PresenceState,
+    UnitAwayRow,
+    UnitRow,
+)
 
 PRIVATE_CODES = ("sick", "private")
 
 
+KEEP_CHANGES = 2000  # versions of the change log kept; a cache further behind loads all
+MOST_CHANGED = 2000  # employees whose codes a cache reloads one by one; more: all of them
+
+
+def moved_on(conn: Connection, *, employees: Iterable[str] = (), units: Iterable[str] = ()) -> int:
+    """Presence changed in this transaction, for `employees` (their codes) and `units`
+    (their unit-wide absences): move the version on (other processes reload what changed)
+    and log what it touched; the new version. The caller tells this process's caches
+    (`notify.written`) after the commit."""
+    conn.execute(
+        update(PresenceState).where(PresenceState.id == 1).values(version=PresenceState.version + 1)
+    )
+    version = presence_version(conn)
+    rows: list[dict[str, Any]] = [{"employee_id": e, "unit_id": None} for e in set(employees)]
+    rows += [{"employee_id": None, "unit_id": u} for u in set(units)]
+    conn.execute(
+        insert(PresenceChange).values(version=version),
+        rows or [{"employee_id": None, "unit_id": None}],
+    )
+    if version % 100 == 0:
+        conn.execute(delete(PresenceChange).where(PresenceChange.version <= version - KEEP_CHANGES))
+    return version
+
+
 @contextmanager
-def _writing(engine: Engine) -> Iterator[Connection]:
-    """A presence write: its transaction moves the presence version on before it commits
-    (other processes reload their codes), then this process's caches hear of it."""
+def _writing(
+    engine: Engine, *, employees: Iterable[str] = (), units: Iterable[str] = ()
+) -> Iterator[Connection]:
+    """A presence write for `employees` and `units`: its transaction moves the presence
+    version on before it commits (other processes reload theirs), then this process's
+    caches hear of it."""
     with engine.begin() as conn:
         yield conn
-        conn.execute(
-            update(PresenceState)
-            .where(PresenceState.id == 1)
-            .values(version=PresenceState.version + 1)
-        )
+        moved_on(conn, employees=employees, units=units)
     notify.written("presence", engine)
 
 
@@ -90,7 +120,7 @@ def set_absence(
         raise ValueError(f"source: {source!r} is not a source a person sets codes from")
     note = free_text("note", note)
     start, until = utc(start), utc(until) if until else None
-    with _writing(engine) as conn:
+    with _writing(engine, employees=[employee_id]) as conn:
         _exists(conn, EmployeeRow, employee_id)
         ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
         conn.execute(
@@ -122,7 +152,7 @@ def clear_absence(engine: Engine, employee_id: str, *, now: datetime) -> int:
     Her calendar's later codes stay (its next poll would bring them back): "I am back
     early" ends the calendar's code of now, which the poll then leaves ended."""
     now = utc(now)
-    with _writing(engine) as conn:
+    with _writing(engine, employees=[employee_id]) as conn:
         _exists(conn, EmployeeRow, employee_id)
         ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
         active = conn.execute(
@@ -157,7 +187,7 @@ def unit_away(
 ) -> int:
     _validate_away(start, until, None)
     note = free_text("note", note)
-    with _writing(engine) as conn:
+    with _writing(engine, units=[unit_id]) as conn:
         _exists(conn, UnitRow, unit_id)
         result = conn.execute(
             insert(UnitAwayRow).values(
@@ -175,7 +205,7 @@ def unit_away(
 def unit_back(engine: Engine, unit_id: str, at: datetime) -> int:
     """Report the unit back at `at`: every unit-wide absence running then ends there."""
     at = utc(at)
-    with _writing(engine) as conn:
+    with _writing(engine, units=[unit_id]) as conn:
         _exists(conn, UnitRow, unit_id)
         ends = func.coalesce(UnitAwayRow.back_at, UnitAwayRow.until)
         return int(
@@ -199,34 +229,41 @@ def _absence(row: Any) -> Absence:
     return Absence(row.employee_id, row.code, start, end, row.note, row.source or "person")
 
 
-def load_presence(
-    conn: Connection, at: datetime, *, horizon: timedelta = timedelta(days=1)
-) -> Presence:
+HORIZON = timedelta(days=1)
+
+
+def load_presence(conn: Connection, at: datetime, *, horizon: timedelta = HORIZON) -> Presence:
     """Every code and unit-wide absence that may matter around `at` (from `at`-horizon on)."""
     since = utc(at) - horizon
+    return Presence(_absences_since(conn, since), _aways_since(conn, since))
+
+
+def _absences_since(
+    conn: Connection, since: datetime, employees: list[str] | None = None
+) -> list[Absence]:
+    """The codes not ended by `since` (of `employees` only, when given), as recorded."""
     ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
-    absences = conn.execute(
-        select(AbsenceRow.__table__)
-        .where(or_(ends.is_(None), ends > since))
-        .order_by(AbsenceRow.id)
-    ).all()
+    q = select(AbsenceRow.__table__).where(or_(ends.is_(None), ends > since))
+    if employees is None:
+        return [_absence(a) for a in conn.execute(q.order_by(AbsenceRow.id))]
+    found: list[Absence] = []
+    for n in range(0, len(employees), 500):
+        chunk = q.where(AbsenceRow.employee_id.in_(employees[n : n + 500]))
+        found += [_absence(a) for a in conn.execute(chunk.order_by(AbsenceRow.id))]
+    return found
+
+
+def _aways_since(conn: Connection, since: datetime) -> list[UnitAway]:
     away_ends = func.coalesce(UnitAwayRow.back_at, UnitAwayRow.until)
     aways = conn.execute(
         select(UnitAwayRow.__table__).where(away_ends > since).order_by(UnitAwayRow.id)
-    ).all()
-    return Presence(
-        [_absence(a) for a in absences],
-        [
-            UnitAway(
-                w.unit_id,
-                utc(w.starts_at),
-                utc(w.until),
-                w.note,
-                utc(w.back_at) if w.back_at else None,
-            )
-            for w in aways
-        ],
     )
+    return [
+        UnitAway(
+            w.unit_id, utc(w.starts_at), utc(w.until), w.note, utc(w.back_at) if w.back_at else None
+        )
+        for w in aways
+    ]
 
 
 def list_absences(
@@ -250,15 +287,14 @@ def purge_sensitive_absences(engine: Engine, *, now: datetime, days: int) -> int
     """Delete ended sick and private codes older than `days` (health and private data)."""
     cutoff = utc(now) - timedelta(days=days)
     ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
-    with _writing(engine) as conn:
-        return int(
-            conn.execute(
-                delete(AbsenceRow).where(
-                    AbsenceRow.code.in_(PRIVATE_CODES), ends.is_not(None), ends < cutoff
-                )
-            ).rowcount
-            or 0
-        )
+    old = (AbsenceRow.code.in_(PRIVATE_CODES), ends.is_not(None), ends < cutoff)
+    with engine.begin() as conn:
+        whose = conn.execute(select(AbsenceRow.employee_id).where(*old).distinct()).scalars()
+        employees = list(whose)
+        purged = int(conn.execute(delete(AbsenceRow).where(*old)).rowcount or 0)
+        moved_on(conn, employees=employees)
+    notify.written("presence", engine)
+    return purged
 
 
 class PresenceCache:
@@ -268,8 +304,12 @@ class PresenceCache:
     `load_presence` reads them), reused for any moment in [at0, at0 + window) while the
     presence version stays where it was; the version is read at most every `max_age`
     seconds (a write through this process is seen at once). So an advice costs a dict
-    lookup whatever the number of codes, not a query over all of them. A moment before
-    `at0` (advice for the past) is read from the database and not kept."""
+    lookup whatever the number of codes, not a query over all of them. When the version
+    has moved, only the codes of the employees (and the unit-wide absences of the units)
+    that the change log names since the loaded version are read again (issue 15: a
+    calendar poll writes a batch of feeds every moment, and reading all 180,000 codes
+    again stalled advice for seconds); a cache further behind than the log reads all. A
+    moment before `at0` (advice for the past) is read from the database and not kept."""
 
     def __init__(
         self, engine: Engine, max_age: float = 0.5, window: timedelta = timedelta(hours=1)
@@ -277,7 +317,8 @@ class PresenceCache:
         self.engine = engine
         self.max_age = max_age
         self.window = window
-        self.loads = 0
+        self.loads = 0  # whole loads
+        self.updates = 0  # loads of what changed
         self._loaded: tuple[int, datetime, Presence] | None = None
         self._checked_at = NEVER
         self._lock = threading.Lock()
@@ -292,22 +333,53 @@ class PresenceCache:
         if loaded is not None and at < loaded[1]:
             with self.engine.connect() as conn:
                 return load_presence(conn, at)
-        if loaded is not None and at < loaded[1] + self.window:
-            now = time.monotonic()
-            if now - self._checked_at < self.max_age:
-                return loaded[2]
-            with self.engine.connect() as conn:
-                version = presence_version(conn)
-            self._checked_at = now
-            if version == loaded[0]:
-                return loaded[2]
+        if (
+            loaded is not None
+            and at < loaded[1] + self.window
+            and time.monotonic() - self._checked_at < self.max_age
+        ):
+            return loaded[2]
         with self._lock:
+            loaded = self._loaded
+            # Marked checked before the version is read: a write told during the read
+            # marks it unchecked again, and the next question looks once more.
+            self._checked_at = time.monotonic()
             with self.engine.connect() as conn:
-                # The version first: a write committed during the load is at most loaded
-                # early, and its version makes the next look load again.
                 version = presence_version(conn)
+                if loaded is not None and loaded[1] <= at < loaded[1] + self.window:
+                    if version == loaded[0]:
+                        return loaded[2]
+                    updated = self._changed(conn, loaded, version)
+                    if updated is not None:
+                        self._loaded = updated
+                        self.updates += 1
+                        return updated[2]
+                # A write committed during the load is at most loaded early, and the
+                # version read before it makes the next look load its change again.
                 presence = load_presence(conn, at)
             self._loaded = (version, at, presence)
-            self._checked_at = time.monotonic()
             self.loads += 1
             return presence
+
+    def _changed(
+        self, conn: Connection, loaded: tuple[int, datetime, Presence], version: int
+    ) -> tuple[int, datetime, Presence] | None:
+        """`loaded` brought up to `version` (or later) by reading only what the change log
+        names; None when the log does not reach back to it, or names too many."""
+        since_version, at0, presence = loaded
+        changes = conn.execute(
+            select(PresenceChange.version, PresenceChange.employee_id, PresenceChange.unit_id)
+            .where(PresenceChange.version > since_version)
+            .order_by(PresenceChange.version)
+        ).all()
+        versions = {c.version for c in changes}
+        newest = max(versions, default=since_version)
+        if newest < version or versions != set(range(since_version + 1, newest + 1)):
+            return None  # pruned, or written by something that does not log: read all
+        employees = sorted({c.employee_id for c in changes if c.employee_id is not None})
+        if len(employees) > MOST_CHANGED:
+            return None
+        since = at0 - HORIZON
+        aways = _aways_since(conn, since) if any(c.unit_id for c in changes) else None
+        absences = _absences_since(conn, since, employees) if employees else []
+        return newest, at0, presence.with_changes(employees, absences, aways)

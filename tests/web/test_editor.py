@@ -513,3 +513,40 @@ def test_an_edit_on_a_snapshot_another_process_overtook_is_made_again_not_revert
     assert after.revision == revision + 2
     rows = audit_rows(app, source="web")
     assert [(x.entity_id, x.revision) for x in rows] == [("mette-jobcenter", revision + 2)]
+
+
+def test_an_editor_gives_an_employee_a_calendar_and_never_sees_its_address_again(
+    app: FastAPI, editor: TestClient
+) -> None:
+    """Issue 15 item 1: the editor pages set and remove a feed; the address is a secret
+    (after saving: "sat"; not in the page, an error or the audit trail)."""
+    from omstilling.store.calendar_feeds import stored_addresses
+
+    page = "/enheder/jobcenter/medarbejdere/mette-jobcenter"
+    secret = "http://10.20.30.40/owa/calendar/s3cr3t/calendar.ics"  # a private range: allowed
+    r = post(editor, page, employee_form(org_now(app), "mette-jobcenter", calendar=secret))
+    assert r.status_code == 303, r.text
+    with app.state.engine.connect() as conn:
+        assert stored_addresses(conn) == {"mette-jobcenter": secret}
+    assert org_now(app).employees["mette-jobcenter"].calendar == "set"
+    shown = editor.get("/enheder/jobcenter").text
+    assert "Kalender: sat" in shown and "s3cr3t" not in shown
+    assert all("s3cr3t" not in str(row) for row in audit_rows(app))
+    # An edit that does not touch the calendar keeps it.
+    r = post(editor, page, employee_form(org_now(app), "mette-jobcenter", title="Specialist"))
+    assert r.status_code == 303
+    with app.state.engine.connect() as conn:
+        assert stored_addresses(conn) == {"mette-jobcenter": secret}
+    # A bad address is refused by name, never repeated, and nothing is saved.
+    for bad in ("gopher://x/s3cr3t", "http://127.0.0.1/s3cr3t.ics", "http://169.254.1.1/s3cr3t"):
+        r = post(editor, page, employee_form(org_now(app), "mette-jobcenter", calendar=bad))
+        assert r.status_code == 422
+        assert "Kalender: adressen kan ikke bruges" in r.text and "s3cr3t" not in r.text
+    with app.state.engine.connect() as conn:
+        assert stored_addresses(conn) == {"mette-jobcenter": secret}
+    r = post(editor, page, employee_form(org_now(app), "mette-jobcenter", calendar_remove="1"))
+    assert r.status_code == 303
+    with app.state.engine.connect() as conn:
+        assert stored_addresses(conn) == {}
+    assert org_now(app).employees["mette-jobcenter"].calendar is None
+    assert "Kalender: ingen" in editor.get("/enheder/jobcenter").text

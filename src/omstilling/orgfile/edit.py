@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from omstilling.domain.calendar_address import CALENDAR_SET
 from omstilling.domain.organisation import Organisation, Unit
 from omstilling.domain.orgdiff import Change, Key, diff
 from omstilling.orgfile.check import (
@@ -211,10 +212,18 @@ def _merged(after: Organisation, read: Organisation, t: _Touched) -> Organisatio
         for uid in t.units
         if uid in read.units
     }
+    # A calendar address read back from the document is only "set" (it is a secret and
+    # never written out): the address itself travels on from `after` to the store.
+    employees = {
+        i: dataclasses.replace(e, calendar=after.employees[i].calendar)
+        if e.calendar == CALENDAR_SET and after.employees[i].calendar != CALENDAR_SET
+        else e
+        for i, e in read.employees.items()
+    }
     return after.replaced(
         municipality=read.municipality if t.municipality else None,
         units=units,
-        employees=dict(read.employees),
+        employees=employees,
         tasks=dict(read.tasks),
         mailings=dict(read.mailings),
     )

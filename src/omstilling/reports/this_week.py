@@ -65,9 +65,7 @@ class WeekFigures:
         return found
 
 
-def hard_to_reach_this_week(
-    engine: Engine, org: Organisation, now: datetime
-) -> list[HardToReach]:
+def hard_to_reach_this_week(engine: Engine, org: Organisation, now: datetime) -> list[HardToReach]:
     """The week's worst first (as the report sorts them), at most SHOWN."""
     monday = now.date() - timedelta(days=now.weekday())
     rows = hard_to_reach_between(engine, Period(monday, now.date()), org)

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from starlette.datastructures import FormData
 
+from omstilling.calendars.feeds import FeedRefused, check_address
 from omstilling.domain import orgedit
 from omstilling.domain.danish import format_phone
 from omstilling.domain.organisation import (
@@ -37,6 +38,7 @@ from omstilling.domain.organisation import (
     Unit,
 )
 from omstilling.domain.ownership import owned_values
+from omstilling.settings import get_settings
 from omstilling.web.editor.problems import FIELD_LABELS as FIELD_LABELS  # the page reads it here
 from omstilling.web.editor.problems import EditError
 from omstilling.web.editor.problems import danish as danish  # the page reads it here
@@ -275,6 +277,7 @@ def employee_form(e: Employee | None) -> dict[str, Any]:
         "tasks": list(e.tasks) if e else [],
         "main_tasks": e.main_tasks if e else "",
         "source": (e.source or "") if e else "",  # her fields from it are read-only ("fra ad")
+        "calendar_set": bool(e and e.calendar),  # never the address: it is a secret
     }
 
 
@@ -291,7 +294,26 @@ def posted_employee_form(form: FormData) -> dict[str, Any]:
         "email": text(form, "email"),
         "tasks": texts(form, "tasks"),
         "main_tasks": text(form, "main_tasks"),
+        # Shown again after an error: whether she had one, never the address typed.
+        "calendar_set": checked(form, "calendar_was_set"),
     }
+
+
+def posted_calendar(form: FormData, before: str | None) -> str | None:
+    """The employee's calendar after the form (issue 15 item 1): a new address typed
+    (checked as on her own page: http(s), no loopback or link-local host), removed, or
+    as it was. The address is never repeated in an error (it is a secret)."""
+    if checked(form, "calendar_remove"):
+        return None
+    url = text(form, "calendar")
+    if not url:
+        return before
+    try:
+        return check_address(url, allow_loopback=get_settings().calendar_allow_loopback)
+    except FeedRefused as exc:
+        raise EditError(
+            [f"Kalender: adressen kan ikke bruges: {exc.args[0].removeprefix('calendar: ')}"]
+        ) from None
 
 
 def edit_employee(
@@ -321,6 +343,7 @@ def edit_employee(
         email=optional(f["email"]),
         tasks=tuple(dict.fromkeys(f["tasks"])),
         main_tasks=f["main_tasks"],
+        calendar=posted_calendar(form, base.calendar),
     )
     if base.source:  # what her source owns is not the editor's: the next sync would undo it
         employee = dataclasses.replace(employee, **owned_values(base))

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -128,15 +130,81 @@ def test_the_server_starts_polling_when_the_first_feed_is_set(
         url = feed_server.put("/mette.ics", exchange(MEETING))
         set_feed(engine, WHO, url, actor="t", now=MONDAY_10, allow_loopback=True)
         assert service.poller is not None
-        for _ in range(100):
-            if service.poller.rounds:
-                break
-            import time
-
+        deadline = time.monotonic() + 60  # the round's child process starts first
+        while not service.poller.rounds and time.monotonic() < deadline:
             time.sleep(0.05)
         assert service.poller.rounds >= 1 and ("/mette.ics", 200) in feed_server.hits
+        # The round ran in a child process of the server, at a lower priority.
+        (child,) = round_processes(service)
+        assert os.getpriority(os.PRIO_PROCESS, child) >= 10
     finally:
         service.stop()
+    assert not alive([child])
+
+
+def round_processes(service: CalendarService) -> list[int]:
+    assert service.poller is not None
+    return [p.pid for p in getattr(service.poller._rounds, "_processes", {}).values() if p.pid]
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    living = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            living.append(pid)
+    return living
+
+
+def test_a_stopped_poller_ends_its_round_and_leaves_no_process_behind(
+    engine: Engine, feed_server: FeedServer
+) -> None:
+    """The server's stop during a round: the round reads no more feeds (those begun are
+    finished), the child and its parsers end; nothing is killed or left running."""
+    import_organisation(engine, orgfile.parse_text(mini_text()), file_revision=None, actor="t")
+    from omstilling.calendars.feeds import set_feed
+
+    for who in (WHO, "niels-jobcenter", "sara-jobcenter"):
+        url = feed_server.put(f"/{who}.ics", exchange(MEETING), delay=1.0)
+        set_feed(engine, who, url, actor="t", now=MONDAY_10, allow_loopback=True)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        calendar_allow_loopback=True,
+        calendar_parse_processes=1,
+        calendar_concurrency=1,
+    )
+    service = CalendarService(engine, settings)
+    try:
+        deadline = time.monotonic() + 60
+        while not feed_server.hits and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert feed_server.hits  # a round is reading its first feed
+        (child,) = round_processes(service)
+        family = [child, *children_of(child)]
+    finally:
+        started = time.monotonic()
+        service.stop()
+    assert time.monotonic() - started < 30
+    assert len(feed_server.hits) < 3  # the round read no more after the stop
+    deadline = time.monotonic() + 10
+    while alive(family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(family)  # the child and its parser
 
 
 def test_cli_set_poll_status_remove(

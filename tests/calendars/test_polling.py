@@ -239,3 +239,12 @@ def test_a_poll_makes_the_servers_codes_read_again_only_for_the_changed_feeds(
     assert cache.at(at).active_absence(OTHER, at) is None
     assert cache.at(at).active_absence(WHO, at) is not None
     assert (cache.loads, cache.updates) == (1, 2)
+
+
+def test_a_round_asked_to_stop_reads_no_more_feeds(
+    org_engine: Engine, feed_server: FeedServer
+) -> None:
+    give(org_engine, WHO, feed_server.put("/mette.ics", exchange(MEETING)))
+    report = poll_once(org_engine, settings(), NOW, stopping=lambda: True)
+    assert (report.due, report.read, report.unchanged, report.failed) == (1, 0, 0, 0)
+    assert feed_server.hits == []

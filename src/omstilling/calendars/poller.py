@@ -9,20 +9,27 @@ and its codes in the window (yesterday to `calendar_days_ahead` ahead) are store
 moves on. A failing feed keeps its last known codes until they end; its reason is
 recorded, and it is tried again after a back-off that doubles with each failure in a
 row (from one poll interval up to `MAX_BACKOFF`). Nothing about one feed stops the
-others. `CalendarPoller` runs rounds inside `omstilling serve`, in one process at a time.
+others. `CalendarPoller` runs rounds for `omstilling serve`, in one process at a time,
+each round in a child process of the server at a lower priority (fetching thousands of
+feeds and storing their codes is work the server's process and core must not carry
+while it answers advice), the parsers its children.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
+from multiprocessing.synchronize import Event as EventType
 from typing import Any
 
 import httpx
@@ -54,6 +61,21 @@ UNCHANGED_BATCH = 500
 READ_BATCH = 200  # feeds whose codes are written in one transaction
 MAX_BACKOFF = timedelta(hours=6)
 PAST = timedelta(days=1)
+NICE = 10  # the poll's processes yield the CPU to a server answering calls
+
+
+def lower_priority() -> None:
+    """In a poll's process: let the server on the same machine go first."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, max(NICE, os.getpriority(os.PRIO_PROCESS, 0)))
+
+
+def _round_process(stop: EventType) -> None:
+    """The round's child process: a lower priority, and the server's stop, which a round
+    asks before each feed (so the child ends without being killed, and its parsers with
+    it, not orphaned)."""
+    lower_priority()
+    _child["stop"] = stop
 
 
 @dataclass
@@ -74,7 +96,9 @@ class Parser:
 
     def __init__(self, processes: int = 1) -> None:
         self._pool = (
-            ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+            ProcessPoolExecutor(
+                max_workers=processes, mp_context=get_context("spawn"), initializer=lower_priority
+            )
             if processes > 0
             else None
         )
@@ -104,8 +128,16 @@ def _timezone(engine: Engine) -> str:
 
 
 class _Round:
-    def __init__(self, engine: Engine, settings: Settings, now: datetime, parser: Parser) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        now: datetime,
+        parser: Parser,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.engine = engine
+        self.stopping = stopping  # asked before each feed: a stopped round reads no more
         self.settings = settings
         self.now = utc(now)
         self.parser = parser
@@ -160,6 +192,8 @@ class _Round:
         full = f.read_at is None or now - utc(f.read_at) >= FULL_READ_EVERY
         try:
             async with limit, asyncio.timeout(self.settings.calendar_timeout_seconds * 3):
+                if self.stopping():
+                    return  # not read this round: due at the next as it is now
                 fetched = await self._fetch(client, f, full)
                 body = fetched.body
                 digest = None
@@ -241,12 +275,16 @@ class _Round:
 
 
 async def poll_async(
-    engine: Engine, settings: Settings, now: datetime, parser: Parser
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    parser: Parser,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> PollReport:
     started = time.perf_counter()
     with engine.connect() as conn:
         feeds = feed_states(conn)
-    report = await _Round(engine, settings, now, parser).run(feeds)
+    report = await _Round(engine, settings, now, parser, stopping).run(feeds)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -257,35 +295,69 @@ def poll_once(
     now: datetime | None = None,
     *,
     parser: Parser | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> PollReport:
     """One round over the feeds that are due; with no `parser`, one worker process for
-    this round (`calendar_parse_processes`)."""
+    this round (`calendar_parse_processes`). Once `stopping()` is true no more feeds are
+    read (those begun are finished and stored)."""
     own = parser is None
     parser = parser or Parser(settings.calendar_parse_processes)
     try:
-        return asyncio.run(poll_async(engine, settings, now or datetime.now(UTC), parser))
+        at = now or datetime.now(UTC)
+        return asyncio.run(poll_async(engine, settings, at, parser, stopping))
     finally:
         if own:
             parser.close()
 
 
+_child: dict[str, Any] = {}  # in the round's child process: its engine, and the stop
+
+
+def _round_in_child(url: str, settings: Settings) -> PollReport:
+    """One round in the poller's child process, its engine kept between rounds. The
+    parsers are this round's own: a pool of processes nested in a pool's worker does not
+    shut down at that worker's exit (it hung the server's stop), so none outlives a round;
+    starting them costs about a second every `calendar_poll_seconds`."""
+    from omstilling.store.db import make_engine
+
+    if _child.get("url") != url:
+        _child.update(url=url, engine=make_engine(url))
+    return poll_once(_child["engine"], settings, stopping=_child["stop"].is_set)
+
+
 class CalendarPoller(PeriodicJob):
-    """`poll_once` every `calendar_poll_seconds` on a background thread of `omstilling
-    serve`, in one process at a time (the job's database lock); parsing in a worker
-    process of its own, kept between rounds."""
+    """`poll_once` every `calendar_poll_seconds` for `omstilling serve`, in one process at a
+    time (the job's database lock): a background thread of the server hands each round to
+    a child process of its own at a lower priority, kept between rounds (its parsers its
+    children). The server learns of the codes by the presence version (and on PostgreSQL
+    by its notice), as of any other process's write."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.parser = Parser(settings.calendar_parse_processes)
+        spawn = get_context("spawn")
+        self._stopping = spawn.Event()
+        self._rounds = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=spawn,
+            initializer=_round_process,
+            initargs=(self._stopping,),
+        )
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._settings = settings
         super().__init__(
-            engine,
-            "calendar-poll",
-            lambda: poll_once(engine, settings, parser=self.parser),
-            float(settings.calendar_poll_seconds),
+            engine, "calendar-poll", self._round, float(settings.calendar_poll_seconds)
         )
 
+    def _round(self) -> PollReport:
+        return self._rounds.submit(_round_in_child, self._url, self._settings).result()
+
     def stop(self, timeout: float = 5.0) -> None:
+        """No round after this one, and a running round reads no more feeds: the feeds it
+        has begun (at most `calendar_concurrency`, each within its time-out) are finished
+        and stored, then the child ends with its parsers."""
+        self._stop.set()
+        self._stopping.set()
+        self._rounds.shutdown(wait=True, cancel_futures=True)
         super().stop(timeout)
-        self.parser.close()
 
 
 class CalendarService:

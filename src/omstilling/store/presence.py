@@ -7,6 +7,7 @@ health and private data and is purged after a configurable time.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ from omstilling.store.models import (
 )
 
 PRIVATE_CODES = ("sick", "private")
+log = logging.getLogger(__name__)
 
 
 KEEP_CHANGES = 2000  # versions of the change log kept; a cache further behind loads all
@@ -302,14 +304,21 @@ class PresenceCache:
 
     Loaded for a moment `at0` (every code that may matter from `at0` on, as
     `load_presence` reads them), reused for any moment in [at0, at0 + window) while the
-    presence version stays where it was; the version is read at most every `max_age`
-    seconds (a write through this process is seen at once). So an advice costs a dict
-    lookup whatever the number of codes, not a query over all of them. When the version
-    has moved, only the codes of the employees (and the unit-wide absences of the units)
-    that the change log names since the loaded version are read again (issue 15: a
-    calendar poll writes a batch of feeds every moment, and reading all 180,000 codes
-    again stalled advice for seconds); a cache further behind than the log reads all. A
-    moment before `at0` (advice for the past) is read from the database and not kept."""
+    presence version stays where it was. So an advice costs a dict lookup whatever the
+    number of codes, not a query over all of them. When the version has moved, only the
+    codes of the employees (and the unit-wide absences of the units) that the change log
+    names since the loaded version are read again (issue 15: a calendar poll writes a
+    batch of feeds every moment, and reading all 180,000 codes again stalled advice for
+    seconds); a cache further behind than the log reads all. A moment before `at0`
+    (advice for the past) is read from the database and not kept.
+
+    A write through this process is seen at once (its notice makes the next question
+    read what changed). Another process's write: with `max_age` 0 the next question reads
+    the version and what changed; with `max_age` > 0 (the server) the version is read at
+    most every `max_age` seconds, off the question's path, on a thread of its own that
+    swaps in the codes brought up to date, while the questions meanwhile are answered from
+    the codes as they were (a calendar poll's batch costs a read of about 0.1 s, which in
+    a question's path held up the questions behind it)."""
 
     def __init__(
         self, engine: Engine, max_age: float = 0.5, window: timedelta = timedelta(hours=1)
@@ -321,10 +330,14 @@ class PresenceCache:
         self.updates = 0  # loads of what changed
         self._loaded: tuple[int, datetime, Presence] | None = None
         self._checked_at = NEVER
+        self._own_write = False  # a write through this process not yet read
         self._lock = threading.Lock()
+        self._behind = threading.Lock()  # held while a thread brings the codes up to date
         notify.listen("presence", engine, self._written)
 
     def _written(self) -> None:
+        if not notify.relayed():  # written here: its writer asks next and must see it
+            self._own_write = True
         self._checked_at = NEVER
 
     def at(self, at: datetime) -> Presence:
@@ -333,16 +346,39 @@ class PresenceCache:
         if loaded is not None and at < loaded[1]:
             with self.engine.connect() as conn:
                 return load_presence(conn, at)
-        if (
-            loaded is not None
-            and at < loaded[1] + self.window
-            and time.monotonic() - self._checked_at < self.max_age
-        ):
-            return loaded[2]
+        if loaded is not None and not self._own_write:
+            in_window = at < loaded[1] + self.window
+            if in_window and time.monotonic() - self._checked_at < self.max_age:
+                return loaded[2]
+            if self.max_age > 0:
+                # Off the question's path: what changed, or (past the window) all codes
+                # for the new moment. Meanwhile the codes as loaded answer: those for a
+                # moment hold every code that matters at any later one.
+                self._checked_at = time.monotonic()
+                if self._behind.acquire(blocking=False):
+                    moment = loaded[1] if in_window else at
+                    threading.Thread(
+                        target=self._catch_up, args=(moment,), name="presence", daemon=True
+                    ).start()
+                return loaded[2]
+        return self._bring_up_to_date(at)
+
+    def _catch_up(self, at: datetime) -> None:
+        try:
+            self._bring_up_to_date(at)
+        except Exception:  # the next look tries again; the questions keep their answers
+            log.warning("presence: the codes could not be brought up to date", exc_info=True)
+        finally:
+            self._behind.release()
+
+    def _bring_up_to_date(self, at: datetime) -> Presence:
+        """The codes for `at`: those loaded, brought up to the version read now (only what
+        changed), or all loaded again for `at`."""
         with self._lock:
             loaded = self._loaded
             # Marked checked before the version is read: a write told during the read
             # marks it unchecked again, and the next question looks once more.
+            self._own_write = False
             self._checked_at = time.monotonic()
             with self.engine.connect() as conn:
                 version = presence_version(conn)

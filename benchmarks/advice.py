@@ -42,7 +42,6 @@ import os
 import platform
 import re
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -54,6 +53,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from served import free_port  # benchmarks/ is on sys.path
 
 HERE = Path(__file__).resolve().parent
 RATES = (200, 300, 400, 500, 600, 800, 1000, 1200)  # the step-up, requests a second
@@ -310,12 +311,6 @@ def in_process(org: Any, n_questions: int, ref_sample: int, seed: int) -> list[S
 
 
 # --- over HTTP ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

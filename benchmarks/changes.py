@@ -32,13 +32,11 @@ Latency is counted from the moment the schedule meant to ask (no coordinated omi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import gc
 import os
 import platform
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +50,8 @@ from sqlalchemy import Engine, text
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+
+from served import free_port, pct, wait_ready  # noqa: E402  (benchmarks/ is on sys.path)
 
 from omstilling import orgfile  # noqa: E402
 from omstilling.directory import Directory  # noqa: E402
@@ -77,11 +77,6 @@ def rss_mb(pid: int | str = "self") -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def row(name: str, values: list[float], unit: str = "ms", extra: str = "") -> str:
@@ -245,12 +240,6 @@ def in_process(engine: Engine, questions: list[str], rate: float, seconds: float
     return reference
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def over_http(tmp: Path, db: str, questions: list[str], rate: float, seconds: float) -> None:
     import httpx
 
@@ -265,15 +254,8 @@ def over_http(tmp: Path, db: str, questions: list[str], rate: float, seconds: fl
     cmd = [sys.executable, "-m", "omstilling", "serve", "--db", db, "--port", str(port)]
     server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        t0 = time.perf_counter()
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
-                    break
-            if server.poll() is not None or time.perf_counter() - t0 > 900:
-                raise RuntimeError("the server did not become ready")
-            time.sleep(0.1)
-        print(f"served: ready {time.perf_counter() - t0:.2f} s after start, "
+        took = wait_ready(base, server, 900)
+        print(f"served: ready {took:.2f} s after start, "
               f"RSS {rss_mb(server.pid):.0f} MB\n")  # fmt: skip
         client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
 

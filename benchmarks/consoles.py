@@ -41,7 +41,6 @@ import os
 import platform
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+
+from served import free_port, pct, wait_ready  # noqa: E402  (benchmarks/ is on sys.path)
 
 PASSWORD = "konsol-bench-adgangskode"
 PERIOD = 2.0  # seconds between a console's rounds
@@ -101,19 +102,6 @@ threading.Thread(target=sample, daemon=True).start()
 from omstilling.cli import main
 main()
 """
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def machine() -> str:
@@ -189,20 +177,6 @@ def start_server(
         cmd = [sys.executable, "-c", PROFILED, str(profile.resolve()), *args]
     log = (tmp / "server.log").open("wb")
     return subprocess.Popen(cmd, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
 
 
 # --- the load -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import asyncio
 import hashlib
 import json
 import multiprocessing
+import os
 import platform
 import random
 import resource
@@ -52,6 +53,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
+from benchmarks.served import at_rate, pct, summary  # noqa: E402
+from benchmarks.served import serve as serve_omstilling  # noqa: E402
+from benchmarks.served import stop as stop_omstilling  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 from tests.calendars.ics import event, exchange  # noqa: E402
 
@@ -309,16 +313,9 @@ def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 1)
-
-
 def advice_over_http(engine: Any, db_url: str, feeds: int, processes: int) -> dict[str, Any]:
     """Advice over HTTP from `omstilling serve` while its own poller reads every feed."""
-    import os
     import secrets
-    import subprocess
 
     from omstilling import accounts
     from omstilling.store.calendar_feeds import FEEDS as F
@@ -326,53 +323,26 @@ def advice_over_http(engine: Any, db_url: str, feeds: int, processes: int) -> di
     with engine.begin() as conn:  # nothing due until the reference is measured
         conn.execute(update(F).values(next_at=datetime(2100, 1, 1, tzinfo=UTC)))
     token = accounts.create_token(engine, "bench", ["advice:read"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
     env = {
-        **os.environ,
         "OMSTILLING_SECRET_KEY": secrets.token_urlsafe(32),
         "OMSTILLING_CALENDAR_ALLOW_LOOPBACK": "1",
         "OMSTILLING_CALENDAR_POLL_SECONDS": "10",
         "OMSTILLING_CALENDAR_PARSE_PROCESSES": str(processes),
         "OMSTILLING_CALENDAR_CONCURRENCY": str(CONCURRENCY),
         "OMSTILLING_CALENDAR_TIMEOUT_SECONDS": "60",
+        "PYTHONFAULTHANDLER": "1",
     }
-    cmd = [sys.executable, "-m", "omstilling", "serve", "--db", db_url, "--port", str(port)]
     log = Path(db_url.removeprefix("sqlite:///")).with_name("serve.log")
-    env["PYTHONFAULTHANDLER"] = "1"
-    served = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     print(f"the server's log: {log}")
-    base = f"http://127.0.0.1:{port}"
+    served, base = serve_omstilling(db_url, env, log)
     rng = random.Random(3)
     try:
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
 
-        def load(until: Any, rate: float = 50.0) -> tuple[list[float], int]:
-            latencies: list[float] = []
-            errors = 0
-            start = time.perf_counter()
-            i = 0
-            while not until(time.perf_counter() - start):
-                due = start + i / rate
-                if (wait := due - time.perf_counter()) > 0:
-                    time.sleep(wait)
-                try:
-                    r = client.post("/api/v1/advice", json={"employee": f"p{rng.randrange(feeds)}"})
-                    errors += r.status_code != 200
-                except httpx.HTTPError:
-                    errors += 1
-                latencies.append((time.perf_counter() - due) * 1000)
-                i += 1
-            return latencies, errors
+        def ask(_: int) -> httpx.Response:
+            return client.post("/api/v1/advice", json={"employee": f"p{rng.randrange(feeds)}"})
 
-        reference, ref_errors = load(lambda elapsed: elapsed >= 20)
+        reference, ref_errors = at_rate(ask, 50.0, lambda elapsed: elapsed >= 20)
         with engine.begin() as conn:
             conn.execute(update(F).values(next_at=None))
         made_due = time.perf_counter()
@@ -390,17 +360,14 @@ def advice_over_http(engine: Any, db_url: str, feeds: int, processes: int) -> di
                     return True
             return elapsed > 1200
 
-        during, errors = load(all_read)
+        during, errors = at_rate(ask, 50.0, all_read)
     finally:
-        served.terminate()
-        served.wait(60)
+        stop_omstilling(served)
     out = {
-        "reference": {"n": len(reference), "p50_ms": pct(reference, 50), "p99_ms":
-                      pct(reference, 99), "max_ms": round(max(reference), 1), "errors": ref_errors},
-        "during_first_poll": {"n": len(during), "p50_ms": pct(during, 50), "p99_ms":
-                              pct(during, 99), "max_ms": round(max(during), 1), "errors": errors},
+        "reference": summary(reference, ref_errors),
+        "during_first_poll": summary(during, errors),
         "poll_s": round(done.get("s", float("nan")), 1),
-    }  # fmt: skip
+    }
     print(
         f"advice over HTTP at 50/s: reference {out['reference']}; during the server's first "
         f"full poll ({out['poll_s']} s from due to all read) {out['during_first_poll']}; "

@@ -36,12 +36,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.served import at_rate, pct  # noqa: E402
+from benchmarks.served import serve as serve_omstilling  # noqa: E402
+from benchmarks.served import stop as stop_omstilling  # noqa: E402
 from ldap3 import MODIFY_REPLACE, SUBTREE, Connection, Server  # noqa: E402
 from tests.sync.slapd import (  # noqa: E402
     READER,
     READER_PASSWORD,
     SUFFIX,
-    free_port,
     guid,
     ldif_entry,
     start_slapd,
@@ -241,37 +243,17 @@ def advice_while_syncing(seconds: float, rate: float) -> None:
         }  # fmt: skip
         (folder / "ad.yaml").write_text(yaml.safe_dump(sync_doc, allow_unicode=True))
         token = accounts.create_token(make_engine(info.url), "bench", ["advice:read"])
-        port = free_port()
-        env = {**os.environ, "OMSTILLING_SECRET_KEY": secrets.token_urlsafe(32)}
-        cmd = [sys.executable, "-m", "omstilling", "serve", "--db", info.url, "--port", str(port)]
-        served = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        base = f"http://127.0.0.1:{port}"
+        env = {"OMSTILLING_SECRET_KEY": secrets.token_urlsafe(32)}
+        served, base = serve_omstilling(info.url, env, folder / "serve.log")
         questions = ["pas", "kontanthjælp", "byggetilladelse", "sygedagpenge", "affald", "skat"]
         try:
-            while True:
-                try:
-                    if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
             client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
 
+            def ask(i: int) -> httpx.Response:
+                return client.post("/api/v1/advice", json={"q": questions[i % 6]})
+
             def load() -> tuple[list[float], int]:
-                latencies, errors = [], 0
-                start = time.perf_counter()
-                for i in range(int(rate * seconds)):
-                    due = start + i / rate
-                    if (wait := due - time.perf_counter()) > 0:
-                        time.sleep(wait)
-                    try:
-                        r = client.post("/api/v1/advice", json={"q": questions[i % 6]})
-                        errors += r.status_code != 200
-                    except httpx.HTTPError:
-                        errors += 1
-                    latencies.append((time.perf_counter() - due) * 1000)  # from when due
-                return latencies, errors
+                return at_rate(ask, rate, lambda elapsed: elapsed >= seconds)
 
             reference, ref_errors = load()
             stop = threading.Event()
@@ -299,10 +281,6 @@ def advice_while_syncing(seconds: float, rate: float) -> None:
             stop.set()
             thread.join(120)
 
-            def pct(values: list[float], p: float) -> float:
-                ordered = sorted(values)
-                return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
-
             for name, values, errs in (("no sync", reference, ref_errors),
                                        ("while syncing", during, errors)):  # fmt: skip
                 print(
@@ -315,8 +293,7 @@ def advice_while_syncing(seconds: float, rate: float) -> None:
                 f"{pct(during, 99) / pct(reference, 99):.2f}; load {os.getloadavg()}"
             )
         finally:
-            served.terminate()
-            served.wait(30)
+            stop_omstilling(served)
             server_gen.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -192,3 +193,72 @@ def test_the_log_keeps_its_last_versions_only(
         kept = conn.execute(select(PresenceChange.version)).scalars().all()
     assert 1 < min(kept) <= version - 49 and max(kept) == version
     assert len(kept) < 150  # pruned every 100 versions, never below the last 50
+
+
+def _another_process_sets(engine: Engine, who: str, code: str) -> None:
+    """A code written as another process writes it: rows, version and change log, and no
+    notice in this process."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(AbsenceRow).values(
+                employee_id=who,
+                code=code,
+                starts_at=T0,
+                until=None,
+                note="",
+                created_at=T0,
+                created_by="other",
+            )
+        )
+        store.moved_on(conn, employees=[who])
+
+
+def _until(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert check(), "not in time"
+
+
+def test_the_server_reads_another_process_change_off_the_question_path(
+    engine: Engine, people: list[str]
+) -> None:
+    """With max_age > 0 (the server) another process's change is read on the cache's own
+    thread: the question that finds the version moved is answered from the codes as they
+    were, and the codes brought up to date are swapped in (issue 15: a poll's batch read in
+    a question's path held up the questions behind it)."""
+    import time
+
+    cache = store.PresenceCache(engine, max_age=0.05)
+    assert cache.at(T0).active_absence(people[4], T0) is None
+    _another_process_sets(engine, people[4], "course")
+    time.sleep(0.06)
+    assert cache.at(T0).active_absence(people[4], T0) is None  # as they were, at once
+    _until(lambda: cache.updates == 1)
+    found = cache.at(T0).active_absence(people[4], T0)
+    assert found is not None and found.code == "course"
+    assert cache.loads == 1  # only her codes were read again
+    # A write through this process is still seen by the very next question.
+    store.set_absence(engine, people[5], "home", T0, None, actor="t", now=T0)
+    assert cache.at(T0).active_absence(people[5], T0) is not None
+
+
+def test_a_moment_past_the_window_is_answered_at_once_and_loaded_anew_aside(
+    engine: Engine, people: list[str]
+) -> None:
+    """The codes loaded for a moment hold every code that matters at any later one: past
+    the window the server answers from them and loads the codes for the new moment on the
+    cache's own thread (a whole load is seconds at 180,000 codes)."""
+    cache = store.PresenceCache(engine, max_age=0.05, window=timedelta(hours=1))
+    store.set_absence(engine, people[6], "course", T0, T0 + timedelta(hours=5), actor="t", now=T0)
+    cache.at(T0)
+    later = T0 + timedelta(hours=3)
+    found = cache.at(later).active_absence(people[6], later)
+    assert found is not None and found.code == "course"
+    _until(lambda: cache.loads == 2)
+    assert cache.at(later).active_absence(people[6], later) is not None
+    with engine.connect() as conn:
+        fresh = store.load_presence(conn, later)
+    assert answers(cache.at(later), people, later) == answers(fresh, people, later)

@@ -146,6 +146,21 @@ def write_config(folder: Path) -> tuple[Path, Path]:
     return conf, cert
 
 
+ATTEMPTS = 3
+
+
+def _listening(process: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+    """Does slapd accept connections on `port` before it exits or `timeout` passes?"""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def start_slapd(folder: Path, more_ldif: Path | None = None, nice: int = 0) -> Iterator[Slapd]:
     """slapd on free ports, its database loaded offline by slapadd (the base entries, then
     `more_ldif`), stopped when the generator closes. `nice`: its CPU priority (a benchmark
@@ -157,34 +172,26 @@ def start_slapd(folder: Path, more_ldif: Path | None = None, nice: int = 0) -> I
         subprocess.run(
             [SLAPADD, "-f", str(conf), "-l", str(ldif), "-q"], check=True, capture_output=True
         )
-    port, tls_port = free_port(), free_port()
-    urls = f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/"
-    process = subprocess.Popen(
-        [
-            *(["nice", "-n", str(nice)] if nice else []),
-            SLAPD,
-            "-f",
-            str(conf),
-            "-h",
-            urls,
-            "-d",
-            "0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    for attempt in range(1, ATTEMPTS + 1):
+        # A free port may be taken by another test's server between the check and the
+        # bind (parallel test workers): slapd then exits at once, and starts again on others.
+        port, tls_port = free_port(), free_port()
+        urls = f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/"
+        process = subprocess.Popen(
+            [*(["nice", "-n", str(nice)] if nice else []), SLAPD, "-f", str(conf), "-h", urls,
+             "-d", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        if _listening(process, port, timeout=60):
+            break
+        if process.poll() is None:
+            process.kill()
+        err = process.communicate()[1].decode(errors="replace")
+        if attempt == ATTEMPTS:
+            raise RuntimeError(f"slapd did not start ({attempt} tries): {err[-2000:]}")
     server = Slapd(port, tls_port, cert, process)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"slapd did not start: {err[-2000:]}") from None
-                time.sleep(0.1)
         yield server
     finally:
         process.terminate()

@@ -248,3 +248,18 @@ def test_a_round_asked_to_stop_reads_no_more_feeds(
     report = poll_once(org_engine, settings(), NOW, stopping=lambda: True)
     assert (report.due, report.read, report.unchanged, report.failed) == (1, 0, 0, 0)
     assert feed_server.hits == []
+
+
+def test_a_removed_feed_ends_its_codes_and_this_process_sees_it_at_once(
+    org_engine: Engine, feed_server: FeedServer
+) -> None:
+    """Removing a feed is an organisation edit that ends its codes in the same transaction;
+    this process's presence caches are told of it (after the commit, by the edit)."""
+    give(org_engine, WHO, feed_server.put("/mette.ics", exchange(MEETING)))
+    poll(org_engine)
+    cache = store.PresenceCache(org_engine, max_age=3600.0)  # only a notice makes it look
+    at = NOW + timedelta(hours=2, minutes=30)
+    assert cache.at(at).active_absence(WHO, at) is not None
+    set_feed(org_engine, WHO, None, actor="test", now=at, allow_loopback=True)
+    assert cache.at(at).active_absence(WHO, at) is None
+    assert (cache.loads, cache.updates) == (1, 1)

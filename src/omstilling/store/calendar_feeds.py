@@ -122,15 +122,18 @@ def resolve(conn: Connection, org: Organisation) -> tuple[Organisation, FeedPlan
     return (org.replaced(employees=replaced) if replaced else org), plan
 
 
-def apply(conn: Connection, plan: FeedPlan, *, actor: str, now: datetime) -> None:
+def apply(conn: Connection, plan: FeedPlan, *, actor: str, now: datetime) -> int:
     """Store the plan's addresses (after the employees are written) and drop its feeds.
-    A new address starts afresh: polled at once, no conditional request, no error."""
+    A new address starts afresh: polled at once, no conditional request, no error. How
+    many codes of the old feeds ended: when any, the caller tells the presence caches
+    after its commit."""
     from omstilling.store.calendar_presence import end_calendar_codes
 
+    ended = 0
     gone = [*plan.drop, *plan.put]
     for chunk in range(0, len(gone), 500):
         ids = gone[chunk : chunk + 500]
-        end_calendar_codes(conn, ids, now=now)
+        ended += end_calendar_codes(conn, ids, now=now)
         conn.execute(delete(FEEDS).where(FEEDS.c.employee_id.in_(ids)))
     rows = [
         {"employee_id": ident, "url": url, "set_at": now, "set_by": actor, "failures": 0}
@@ -138,6 +141,7 @@ def apply(conn: Connection, plan: FeedPlan, *, actor: str, now: datetime) -> Non
     ]
     if rows:
         conn.execute(insert(FEEDS), rows)
+    return ended
 
 
 # --- poll state --------------------------------------------------------------------------

@@ -94,7 +94,8 @@ def sync_codes(
 
 
 def end_calendar_codes(conn: Connection, employee_ids: Iterable[str], *, now: datetime) -> int:
-    """A feed removed or given a new address: its codes end now (later ones go)."""
+    """A feed removed or given a new address: its codes end now (later ones go); how many
+    codes. The caller commits and then tells this process (`notify.written`)."""
     ids = list(employee_ids)
     if not ids:
         return 0
@@ -113,10 +114,7 @@ def end_calendar_codes(conn: Connection, employee_ids: Iterable[str], *, now: da
     ).rowcount
     n = int(gone or 0) + int(ended or 0)
     if n:
-        moved_on(conn, employees=ids)
-        # Told before the caller's commit: a cache that looks before it sees the old
-        # version and looks again within its max_age.
-        notify.written("presence", conn.engine)
+        moved_on(conn, employees=ids)  # the caller tells this process after its commit
     return n
 
 

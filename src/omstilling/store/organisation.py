@@ -312,7 +312,7 @@ def import_organisation(
             return summary
         revision = db_revision + 1
         write_changes(conn, org, changes, now)
-        calendar_feeds.apply(conn, feeds, actor=actor, now=now)
+        codes_ended = calendar_feeds.apply(conn, feeds, actor=actor, now=now)
         conn.execute(
             update(STATE)
             .where(STATE.c.id == 1)
@@ -321,7 +321,7 @@ def import_organisation(
         audit(conn, changes, actor=actor, source="import", revision=revision, now=now)
         summary.revision = revision
         summary.written = True
-    _changed(engine)
+    _changed(engine, presence=codes_ended > 0)
     return summary
 
 
@@ -372,10 +372,10 @@ def save_edit(
             return changes
         revision = db_revision + 1
         write_changes(conn, org, changes, now)
-        calendar_feeds.apply(conn, feeds, actor=actor, now=now)
+        codes_ended = calendar_feeds.apply(conn, feeds, actor=actor, now=now)
         conn.execute(update(STATE).where(STATE.c.id == 1).values(revision=revision))
         audit(conn, changes, actor=actor, source=source, revision=revision, now=now)
-    _changed(engine)
+    _changed(engine, presence=codes_ended > 0)
     return changes
 
 
@@ -385,6 +385,9 @@ def on_write(engine: Engine, callback: Callable[[], None]) -> None:
     notify.listen("organisation", engine, callback)
 
 
-def _changed(engine: Engine) -> None:
-    """A write in this process has committed: tell the listeners on the same database."""
+def _changed(engine: Engine, *, presence: bool = False) -> None:
+    """A write in this process has committed: tell the listeners on the same database (and
+    the presence caches, when it ended calendar codes)."""
     notify.written("organisation", engine)
+    if presence:
+        notify.written("presence", engine)

@@ -221,14 +221,27 @@ def unit_back(engine: Engine, unit_id: str, at: datetime) -> int:
 
 
 def _absence(row: Any) -> Absence:
-    until = row.until
-    if row.cleared_at is not None and (until is None or utc(row.cleared_at) < utc(until)):
-        until = row.cleared_at
     start = utc(row.starts_at)
-    end = utc(until) if until else None
+    end = utc(row.until) if row.until is not None else None
+    if row.cleared_at is not None:
+        cleared = utc(row.cleared_at)
+        if end is None or cleared < end:
+            end = cleared
     if end is not None and end <= start:  # cleared at the moment it began
         end = start + timedelta(microseconds=1)
     return Absence(row.employee_id, row.code, start, end, row.note, row.source or "person")
+
+
+# What a code in memory is made of (not who set it when, nor its calendar event's key).
+_READ = (
+    AbsenceRow.employee_id,
+    AbsenceRow.code,
+    AbsenceRow.starts_at,
+    AbsenceRow.until,
+    AbsenceRow.cleared_at,
+    AbsenceRow.note,
+    AbsenceRow.source,
+)
 
 
 HORIZON = timedelta(days=1)
@@ -245,7 +258,7 @@ def _absences_since(
 ) -> list[Absence]:
     """The codes not ended by `since` (of `employees` only, when given), as recorded."""
     ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
-    q = select(AbsenceRow.__table__).where(or_(ends.is_(None), ends > since))
+    q = select(*_READ).where(or_(ends.is_(None), ends > since))
     if employees is None:
         return [_absence(a) for a in conn.execute(q.order_by(AbsenceRow.id))]
     found: list[Absence] = []

@@ -22,9 +22,8 @@ from sqlalchemy.sql.schema import Table
 from omstilling.clock import utc
 from omstilling.domain.calendar_rules import CalendarCode
 from omstilling.domain.presence import CALENDAR
-from omstilling.store import notify
 from omstilling.store.models import AbsenceRow
-from omstilling.store.presence import moved_on
+from omstilling.store.presence import moved_on, writing
 
 ABSENCES = cast(Table, AbsenceRow.__table__)
 ACTOR = "kalender"
@@ -143,16 +142,14 @@ def store_many(
     move of presence for them all; how many codes changed."""
     from omstilling.store.calendar_feeds import record
 
-    changed: dict[str, int] = {}
-    with engine.begin() as conn:
+    changed = 0
+    with writing(engine) as w:
         for employee_id, codes, state in feeds:
-            changed[employee_id] = sync_codes(conn, employee_id, codes, window=window, now=now)
+            n = sync_codes(w.conn, employee_id, codes, window=window, now=now)
+            if n:
+                w.employees.add(employee_id)
+                changed += n
             if state:
                 values = dict(state)
-                record(conn, employee_id, values.pop("url"), **values)
-        whose = [employee for employee, n in changed.items() if n]
-        if whose:
-            moved_on(conn, employees=whose)
-    if whose:
-        notify.written("presence", engine)
-    return sum(changed.values())
+                record(w.conn, employee_id, values.pop("url"), **values)
+    return changed

@@ -68,17 +68,31 @@ def moved_on(conn: Connection, *, employees: Iterable[str] = (), units: Iterable
     return version
 
 
+@dataclass
+class PresenceWrite:
+    """A presence write's transaction, and whose codes and unit-wide absences it touched
+    (the writer adds to them as it finds out)."""
+
+    conn: Connection
+    employees: set[str]
+    units: set[str]
+
+
 @contextmanager
-def _writing(
+def writing(
     engine: Engine, *, employees: Iterable[str] = (), units: Iterable[str] = ()
-) -> Iterator[Connection]:
-    """A presence write for `employees` and `units`: its transaction moves the presence
-    version on before it commits (other processes reload theirs), then this process's
-    caches hear of it."""
+) -> Iterator[PresenceWrite]:
+    """A presence write: when it touched anyone, its transaction moves the presence version
+    on and logs whom before it commits (other processes read theirs again), then this
+    process's caches hear of it."""
     with engine.begin() as conn:
-        yield conn
-        moved_on(conn, employees=employees, units=units)
-    notify.written("presence", engine)
+        write = PresenceWrite(conn, set(employees), set(units))
+        yield write
+        touched = bool(write.employees or write.units)
+        if touched:
+            moved_on(conn, employees=write.employees, units=write.units)
+    if touched:
+        notify.written("presence", engine)
 
 
 def presence_version(conn: Connection) -> int:
@@ -122,7 +136,8 @@ def set_absence(
         raise ValueError(f"source: {source!r} is not a source a person sets codes from")
     note = free_text("note", note)
     start, until = utc(start), utc(until) if until else None
-    with _writing(engine, employees=[employee_id]) as conn:
+    with writing(engine, employees=[employee_id]) as w:
+        conn = w.conn
         _exists(conn, EmployeeRow, employee_id)
         ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
         conn.execute(
@@ -154,7 +169,8 @@ def clear_absence(engine: Engine, employee_id: str, *, now: datetime) -> int:
     Her calendar's later codes stay (its next poll would bring them back): "I am back
     early" ends the calendar's code of now, which the poll then leaves ended."""
     now = utc(now)
-    with _writing(engine, employees=[employee_id]) as conn:
+    with writing(engine, employees=[employee_id]) as w:
+        conn = w.conn
         _exists(conn, EmployeeRow, employee_id)
         ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
         active = conn.execute(
@@ -189,7 +205,8 @@ def unit_away(
 ) -> int:
     _validate_away(start, until, None)
     note = free_text("note", note)
-    with _writing(engine, units=[unit_id]) as conn:
+    with writing(engine, units=[unit_id]) as w:
+        conn = w.conn
         _exists(conn, UnitRow, unit_id)
         result = conn.execute(
             insert(UnitAwayRow).values(
@@ -207,7 +224,8 @@ def unit_away(
 def unit_back(engine: Engine, unit_id: str, at: datetime) -> int:
     """Report the unit back at `at`: every unit-wide absence running then ends there."""
     at = utc(at)
-    with _writing(engine, units=[unit_id]) as conn:
+    with writing(engine, units=[unit_id]) as w:
+        conn = w.conn
         _exists(conn, UnitRow, unit_id)
         ends = func.coalesce(UnitAwayRow.back_at, UnitAwayRow.until)
         return int(
@@ -303,13 +321,10 @@ def purge_sensitive_absences(engine: Engine, *, now: datetime, days: int) -> int
     cutoff = utc(now) - timedelta(days=days)
     ends = func.coalesce(AbsenceRow.cleared_at, AbsenceRow.until)
     old = (AbsenceRow.code.in_(PRIVATE_CODES), ends.is_not(None), ends < cutoff)
-    with engine.begin() as conn:
-        whose = conn.execute(select(AbsenceRow.employee_id).where(*old).distinct()).scalars()
-        employees = list(whose)
-        purged = int(conn.execute(delete(AbsenceRow).where(*old)).rowcount or 0)
-        moved_on(conn, employees=employees)
-    notify.written("presence", engine)
-    return purged
+    with writing(engine) as w:
+        whose = w.conn.execute(select(AbsenceRow.employee_id).where(*old).distinct())
+        w.employees.update(whose.scalars())
+        return int(w.conn.execute(delete(AbsenceRow).where(*old)).rowcount or 0)
 
 
 class PresenceCache:

@@ -115,8 +115,7 @@ def test_a_call_answered_on_the_operators_agent_becomes_the_call_being_served(
             "agent": "PJSIP/3101",
         },
     )
-    page.wait_for_function(
-        "document.getElementById('serving-text').textContent.includes('23 45 67 89')",
-        timeout=10_000,
-    )
+    # A locator wait, not wait_for_function: when its first look fails it evaluates the
+    # string, which the page's policy forbids (it failed in CI when the answer was late).
+    page.locator("#serving-text", has_text="23 45 67 89").wait_for(timeout=10_000)
     page.wait_for_selector("#caller .caller-number", timeout=10_000)
